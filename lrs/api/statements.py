@@ -1,0 +1,179 @@
+"""The Statement resource ``/xapi/statements``: thin views over validate → prepare → store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from lrs.auth import authenticate, require
+from lrs.extensions import services
+from lrs.headers import api_version
+from lrs.statement_io import read_statement_body, statement_response, statements_response
+from statements.compare import equivalent
+from statements.errors import BadRequest, Conflict, FieldError, NotFound
+from statements.prepare import prepare
+from statements.query import load_options, load_query, load_single_id
+from statements.store.base import Attachment, StatementRecord
+from statements.validate import validate_statements
+
+bp = Blueprint("statements", __name__)
+
+READ_SCOPES = ("statements/read", "statements/read/mine", "all/read", "all")
+WRITE_SCOPES = ("statements/write", "all")
+
+
+def _store_batch(records: list[StatementRecord], attachments: list[Attachment]) -> None:
+    """Insert new records; re-posted identical statements are no-ops, different ones 409."""
+    store = services().store
+    for attempt in range(2):
+        existing = store.get_by_ids([r.id for r in records])
+        fresh = []
+        for rec in records:
+            old = existing.get(rec.id.lower())
+            if old is None:
+                fresh.append(rec)
+            elif not equivalent(old.body, rec.body):
+                raise Conflict(f"statement {rec.id} exists with different content")
+        if not fresh:
+            return
+        try:
+            store.insert(fresh, attachments)
+            return
+        except Conflict:
+            if attempt == 1:
+                raise
+
+
+def _prepared(statements: list[dict[str, Any]], statement_id: str | None) -> list[StatementRecord]:
+    principal = authenticate()
+    svc = services()
+    now = svc.clock()
+    records = [
+        prepare(
+            s,
+            authority=principal.credential.authority,
+            api_version=api_version(),
+            now_us=now,
+            statement_id=statement_id,
+        )
+        for s in statements
+    ]
+    seen: set[str] = set()
+    for index, rec in enumerate(records):
+        if rec.id in seen:
+            raise BadRequest(
+                "the batch repeats a statement id",
+                [FieldError(f"$[{index}].id", "duplicate_id", f"{rec.id} appears twice")],
+            )
+        seen.add(rec.id)
+    return records
+
+
+@bp.post("/xapi/statements")
+@require(*WRITE_SCOPES)
+def post_statements() -> Response:
+    """Store one statement or a batch; answer with the ids in order."""
+    if request.args:
+        if "statementId" in request.args:
+            return put_statement()
+        raise BadRequest("POST /statements takes no query parameters")
+    payload, attachments = read_statement_body()
+    limit = services().settings.max_batch
+    if isinstance(payload, list) and len(payload) > limit:
+        raise BadRequest(
+            f"a batch holds at most {limit} statements",
+            [FieldError("$", "max_batch", f"{len(payload)} > {limit}")],
+        )
+    statements = validate_statements(payload, api_version())
+    records = _prepared(statements, None)
+    _check_attachments(records, attachments)
+    _store_batch(records, attachments)
+    return jsonify([r.id for r in records])
+
+
+@bp.put("/xapi/statements")
+@require(*WRITE_SCOPES)
+def put_statement() -> Response:
+    """Store one statement under ``statementId``; 204."""
+    raw_id = request.args.get("statementId")
+    if raw_id is None:
+        raise BadRequest(
+            "statementId is required", [FieldError("statementId", "required", "missing")]
+        )
+    extra = set(request.args) - {"statementId"}
+    if extra:
+        raise BadRequest(
+            "PUT /statements takes only statementId",
+            [FieldError(name, "unknown_parameter", "not allowed") for name in sorted(extra)],
+        )
+    single = load_single_id({"statementId": raw_id})
+    assert single is not None
+    payload, attachments = read_statement_body()
+    if not isinstance(payload, dict):
+        raise BadRequest("PUT takes one statement object", [FieldError("$", "type", "object")])
+    body_id = payload.get("id")
+    if body_id is not None and str(body_id).lower() != single[0]:
+        raise BadRequest(
+            "the statement id differs from statementId",
+            [FieldError("$.id", "id_mismatch", "must equal the statementId parameter")],
+        )
+    statements = validate_statements(payload, api_version())
+    records = _prepared(statements, single[0])
+    _check_attachments(records, attachments)
+    _store_batch(records, attachments)
+    return Response(status=204)
+
+
+def _check_attachments(records: list[StatementRecord], attachments: list[Attachment]) -> None:
+    from lrs.statement_io import check_attachments
+
+    check_attachments([r.body for r in records], attachments)
+
+
+@bp.get("/xapi/statements")
+@require(*READ_SCOPES)
+def get_statements() -> Response:
+    """One statement (``statementId`` / ``voidedStatementId``), a query page, or a ``more`` page."""
+    svc = services()
+    principal = authenticate()
+    params = {k: v for k, v in request.args.items()}
+    if "more" in params:
+        if len(params) > 1:
+            raise BadRequest("more takes no other parameters")
+        query, options, _version = svc.cursor.decode(params["more"])
+        return _page(query, options)
+    single = load_single_id(params)
+    options = load_options(params)
+    if single is not None:
+        sid, voided = single
+        rec = svc.store.get_by_ids([sid]).get(sid)
+        if rec is None or rec.voided != voided:
+            raise NotFound(f"no {'voided ' if voided else ''}statement {sid}")
+        if principal.only_mine and rec.authority_key != _mine():
+            raise NotFound(f"no statement {sid}")
+        return statement_response(rec, options)
+    query = load_query(params, api_version(), svc.settings.statement_page_limit)
+    if principal.only_mine:
+        query = replace(query, authority=_mine())
+    return _page(query, options)
+
+
+def _mine() -> str | None:
+    from statements.ifi import agent_key
+
+    return agent_key(authenticate().credential.authority)
+
+
+def _page(query: Any, options: Any) -> Response:
+    svc = services()
+    page = svc.store.query(query)
+    more = ""
+    if page.next_after is not None:
+        token = svc.cursor.encode(
+            query.next_page(page.next_after, page.snapshot_seq), options, api_version()
+        )
+        more = f"/xapi/statements?more={token}"
+    g.statement_page = page
+    return statements_response(page.records, options, more)

@@ -1,0 +1,65 @@
+"""The composition root: :func:`create_app` wires settings, store, hooks and blueprints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask_cors import CORS
+
+from config.settings import Settings
+from lrs import errors, headers
+from lrs.alternate import AlternateSyntaxMiddleware
+from lrs.api import about, statements
+from lrs.cursor import CursorCodec
+from lrs.extensions import Services, system_clock_us
+from lrs.secretkey import load_secret_key
+from statements.store import open_store
+
+EXPOSED_HEADERS = [
+    "X-Experience-API-Version",
+    "X-Experience-API-Consistent-Through",
+    "ETag",
+    "Last-Modified",
+    "Content-Type",
+]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Any = None,
+    clock: Callable[[], int] | None = None,
+) -> Flask:
+    """Build the WSGI app. ``store`` and ``clock`` are injectable for tests."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    secret = load_secret_key(settings.secret_key, settings.data_dir)
+    app.config["SECRET_KEY"] = secret
+
+    def factory() -> Any:
+        opened = store if store is not None else open_store(settings.resolved_store_url)
+        opened.init()
+        return opened
+
+    svc = Services(settings=settings, store_factory=factory, clock=clock or system_clock_us)
+    svc.cursor = CursorCodec(secret)
+    app.extensions["lrs"] = svc
+    CORS(
+        app,
+        resources={r"/xapi/*": {"origins": list(settings.cors_origins)}},
+        allow_headers="*",
+        expose_headers=EXPOSED_HEADERS,
+        methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
+        supports_credentials=False,
+        max_age=86400,
+    )
+    headers.register(app)
+    errors.register(app)
+    app.register_blueprint(about.bp)
+    app.register_blueprint(statements.bp)
+    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    return app

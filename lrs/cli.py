@@ -1,0 +1,119 @@
+"""The ``lrs`` command: serve, init and credentials (more commands join as features land)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+import config
+from config.settings import Settings
+from lrs.credentials import SCOPES, new_credential
+from lrs.extensions import system_clock_us
+from statements.errors import LRSError
+from statements.store import open_store
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _store(settings: Settings) -> object:
+    store = open_store(settings.resolved_store_url)
+    store.init()
+    return store
+
+
+@click.group()
+def main() -> None:
+    """Readiness LRS: an xAPI 1.0.3 / 2.0 Learning Record Store."""
+
+
+@main.command()
+def init() -> None:
+    """Create the store, its tables and indexes (idempotent)."""
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _store(settings)
+    click.echo(f"store ready: {settings.resolved_store_url}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (LRS_HOST).")
+@click.option("--port", type=int, default=None, help="Port (LRS_PORT).")
+@click.option("--workers", type=int, default=None, help="Gunicorn workers (LRS_WORKERS).")
+@click.option("--dev", is_flag=True, help="Flask's single-process development server.")
+def serve(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+    """Serve the LRS (gunicorn, or Flask's dev server with --dev)."""
+    settings = _settings()
+    host = host or settings.host
+    port = port or settings.port
+    env = dict(os.environ, LRS_HOST=host, LRS_PORT=str(port))
+    if workers:
+        env["LRS_WORKERS"] = str(workers)
+    base = f"http://{host}:{port}"
+    click.echo(f"Readiness LRS on {base}")
+    click.echo(f"  xAPI endpoint: {base}/xapi/")
+    click.echo(f"  store:         {settings.resolved_store_url}")
+    if not _store_has_credentials(settings):
+        click.echo("  no credentials yet; create one with:")
+        click.echo("    .venv/bin/lrs credentials add --name admin --scope all")
+    if dev:
+        from lrs.app import create_app
+
+        create_app(settings).run(host=host, port=port, debug=True)
+        return
+    conf = Path(config.__file__).parent / "gunicorn.conf.py"
+    args = [sys.executable, "-m", "gunicorn", "-c", str(conf), "lrs.app:create_app()"]
+    os.execve(sys.executable, args, env)
+
+
+def _store_has_credentials(settings: Settings) -> bool:
+    store = _store(settings)
+    return bool(store.list_credentials())  # type: ignore[attr-defined]
+
+
+@main.group()
+def credentials() -> None:
+    """Manage API credentials (HTTP Basic key/secret with xAPI scopes)."""
+
+
+@credentials.command("add")
+@click.option("--name", required=True, help="Who or what uses this credential.")
+@click.option("--key", default=None, help="Key (username); random when omitted.")
+@click.option("--secret", default=None, help="Secret (password); random when omitted.")
+@click.option(
+    "--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES), help="Repeatable."
+)
+def credentials_add(name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]) -> None:
+    """Create a credential and print its key and secret (the secret is stored hashed)."""
+    store = _store(_settings())
+    try:
+        cred, clear = new_credential(name, scopes, system_clock_us(), key=key, secret=secret)
+        store.add_credential(cred)  # type: ignore[attr-defined]
+    except LRSError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"key:    {cred.key}")
+    click.echo(f"secret: {clear}")
+    click.echo(f"scopes: {' '.join(cred.scopes)}")
+
+
+@credentials.command("list")
+def credentials_list() -> None:
+    """List credentials (never their secrets)."""
+    store = _store(_settings())
+    for cred in store.list_credentials():  # type: ignore[attr-defined]
+        state = "revoked" if cred.revoked else "active"
+        click.echo(f"{cred.key}\t{cred.name}\t{' '.join(cred.scopes)}\t{cred.created}\t{state}")
+
+
+@credentials.command("revoke")
+@click.argument("key")
+def credentials_revoke(key: str) -> None:
+    """Revoke a credential at once."""
+    store = _store(_settings())
+    if not store.revoke_credential(key):  # type: ignore[attr-defined]
+        raise click.ClickException(f"no credential {key}")
+    click.echo(f"revoked {key}")

@@ -1,0 +1,92 @@
+"""Reading statement request bodies and writing statement responses (JSON or multipart)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Response, request
+
+from lrs.extensions import services
+from statements.errors import BadRequest, FieldError
+from statements.formats import parse_accept_language, render
+from statements.query import QueryOptions
+from statements.store.base import Attachment, StatementRecord
+from statements.timefmt import http_date
+
+JSON_TYPE = "application/json"
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a JSON body; 400 naming the position when it is not JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadRequest("body is not UTF-8", [FieldError("$", "utf8", str(exc))]) from exc
+    except ValueError as exc:
+        raise BadRequest("body is not valid JSON", [FieldError("$", "json", str(exc))]) from exc
+
+
+def read_statement_body() -> tuple[Any, list[Attachment]]:
+    """The statement payload of this request and any attachment parts it carries."""
+    mimetype = request.mimetype.lower()
+    raw = request.get_data(cache=True)
+    if mimetype == "multipart/mixed":
+        from lrs.multipart import parse_multipart
+
+        return parse_multipart(raw, request.headers.get("Content-Type", ""))
+    if mimetype not in (JSON_TYPE, ""):
+        raise BadRequest(
+            f"unsupported Content-Type {mimetype}",
+            [FieldError("Content-Type", "content_type", "use application/json or multipart/mixed")],
+        )
+    return parse_json(raw), []
+
+
+def check_attachments(statements: Sequence[dict[str, Any]], parts: Sequence[Attachment]) -> None:
+    """Every attachment without ``fileUrl`` has a part, every part an attachment; signatures hold."""
+    from lrs.multipart import check_parts
+
+    check_parts(statements, parts)
+
+
+def _rendered(records: Sequence[StatementRecord], options: QueryOptions) -> list[dict[str, Any]]:
+    languages = parse_accept_language(request.headers.get("Accept-Language"))
+    return [render(r.body, options.format, languages) for r in records]
+
+
+def _respond(document: Any, records: Sequence[StatementRecord], options: QueryOptions) -> Response:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if options.attachments:
+        hashes = [h for r in records for h in _hashes(r)]
+        if hashes:
+            from lrs.multipart import build_multipart
+
+            found = services().store.get_attachments(hashes)
+            payload, ctype = build_multipart(body, [found[h] for h in dict.fromkeys(hashes) if h in found])
+            return Response(payload, content_type=ctype)
+    return Response(body, content_type=JSON_TYPE)
+
+
+def _hashes(record: StatementRecord) -> list[str]:
+    attachments = record.body.get("attachments") or []
+    return [str(a["sha2"]) for a in attachments if isinstance(a, dict) and a.get("sha2")]
+
+
+def statement_response(record: StatementRecord, options: QueryOptions) -> Response:
+    """One statement, with ``Last-Modified``."""
+    resp = _respond(_rendered([record], options)[0], [record], options)
+    resp.headers["Last-Modified"] = http_date(record.stored_us)
+    return resp
+
+
+def statements_response(
+    records: Sequence[StatementRecord], options: QueryOptions, more: str
+) -> Response:
+    """A StatementResult page."""
+    result = {"statements": _rendered(records, options), "more": more}
+    resp = _respond(result, records, options)
+    if records:
+        resp.headers["Last-Modified"] = http_date(max(r.stored_us for r in records))
+    return resp

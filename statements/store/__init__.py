@@ -1,0 +1,22 @@
+"""Store selection: :func:`open_store` lazily imports the backend named by the URL scheme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def open_store(url: str) -> Any:
+    """Open (not initialise) the store at ``url``: ``sqlite:///path`` or ``mongodb://…``."""
+    if url.startswith("sqlite:///"):
+        from statements.store.sqlite import SQLiteStore
+
+        return SQLiteStore(url[len("sqlite:///") :] or ":memory:")
+    if url == "sqlite://" or url == "sqlite://:memory:":
+        from statements.store.sqlite import SQLiteStore
+
+        return SQLiteStore(":memory:")
+    if url.startswith(("mongodb://", "mongodb+srv://", "mongomock://")):
+        from statements.store.mongo import MongoStore  # type: ignore[import-not-found]
+
+        return MongoStore(url)
+    raise ValueError(f"unsupported store URL: {url!r}")
