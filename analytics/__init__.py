@@ -1,0 +1,1 @@
+"""Readiness analytics: ETL into a DuckDB warehouse and the readiness models."""

@@ -1,0 +1,1 @@
+"""Plotly dashboards for quality leaders."""

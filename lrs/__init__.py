@@ -1,0 +1,1 @@
+"""The HTTP edge of Readiness LRS (Flask)."""

@@ -66,8 +66,7 @@ class AlternateSyntaxMiddleware:
         raw = environ["wsgi.input"].read(length).decode("utf-8", "replace")
         form = parse_qsl(raw, keep_blank_values=True)
         new = dict(environ)
-        for key in ("HTTP_AUTHORIZATION", "CONTENT_TYPE", "HTTP_X_EXPERIENCE_API_VERSION"):
-            new.pop(key, None)
+        new.pop("CONTENT_TYPE", None)  # the form's own type; form fields override headers
         params: list[tuple[str, str]] = []
         content = b""
         for key, value in form:

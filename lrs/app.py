@@ -11,7 +11,7 @@ from flask_cors import CORS
 from config.settings import Settings
 from lrs import errors, headers
 from lrs.alternate import AlternateSyntaxMiddleware
-from lrs.api import about, statements
+from lrs.api import about, activities, agents, documents, statements
 from lrs.cursor import CursorCodec
 from lrs.extensions import Services, system_clock_us
 from lrs.secretkey import load_secret_key
@@ -61,5 +61,8 @@ def create_app(
     errors.register(app)
     app.register_blueprint(about.bp)
     app.register_blueprint(statements.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(activities.bp)
+    app.register_blueprint(agents.bp)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -87,7 +87,9 @@ def credentials() -> None:
 @click.option(
     "--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES), help="Repeatable."
 )
-def credentials_add(name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]) -> None:
+def credentials_add(
+    name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]
+) -> None:
     """Create a credential and print its key and secret (the secret is stored hashed)."""
     store = _store(_settings())
     try:

@@ -37,7 +37,11 @@ _HASHER = PasswordHasher()
 
 def authority_for(key: str, name: str) -> dict[str, Any]:
     """The authority Agent stamped on statements posted with this credential."""
-    return {"objectType": "Agent", "name": name, "account": {"homePage": AUTHORITY_HOME, "name": key}}
+    return {
+        "objectType": "Agent",
+        "name": name,
+        "account": {"homePage": AUTHORITY_HOME, "name": key},
+    }
 
 
 def new_credential(

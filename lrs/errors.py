@@ -12,7 +12,9 @@ from statements.errors import LRSError, Unauthorized
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, message: str, errors: list[dict[str, str]] | None = None) -> Response:
+def error_response(
+    status: int, message: str, errors: list[dict[str, str]] | None = None
+) -> Response:
     """Build the JSON error response."""
     resp = jsonify({"error": message, "errors": errors or [], "status": status})
     resp.status_code = status

@@ -27,6 +27,7 @@ class Services:
     clock: Callable[[], int] = system_clock_us
     verifier: Verifier = field(default_factory=Verifier)
     cursor: Any = None
+    last_versions: dict[str, str] = field(default_factory=dict)
     _store: Any = field(default=None, repr=False)
 
     @property

@@ -15,6 +15,12 @@ CONSISTENT_HEADER = "X-Experience-API-Consistent-Through"
 _V1 = re.compile(r"^1\.0(\.\d+)?$")
 _V2 = re.compile(r"^2\.0(\.\d+)?$")
 UNVERSIONED = ("/xapi/about",)
+SUPPORTED = ("1.0.3", "2.0.0")
+
+
+def _basic_key() -> str:
+    auth = request.authorization
+    return str(auth.username) if auth is not None and auth.username else ""
 
 
 def negotiate(raw: str | None) -> str:
@@ -37,7 +43,7 @@ def negotiate(raw: str | None) -> str:
 
 def api_version() -> str:
     """The xAPI version of the current request."""
-    return str(g.get("xapi_version", "2.0.0"))
+    return str(g.get("xapi_version", SUPPORTED[-1]))
 
 
 def register(app: Flask) -> None:
@@ -48,13 +54,21 @@ def register(app: Flask) -> None:
         if not request.path.startswith("/xapi/") or request.method == "OPTIONS":
             return
         if request.path.rstrip("/") in UNVERSIONED:
-            g.xapi_version = "2.0.0"
+            g.xapi_version = SUPPORTED[-1]
             return
-        g.xapi_version = "2.0.0"
-        g.xapi_version = negotiate(request.headers.get(VERSION_HEADER))
+        raw = request.headers.get(VERSION_HEADER)
+        if raw is None:
+            # Nothing to negotiate: the error is labelled with the version this client last
+            # spoke successfully (dual-version LRS; 1.0.3 and 2.0 clients each expect their own).
+            g.xapi_version = services().last_versions.get(_basic_key(), SUPPORTED[-1])
+        g.xapi_version = negotiate(raw)
+        g.xapi_negotiated = True
 
     @app.after_request
     def _stamp(resp: Response) -> Response:
+        principal = g.get("principal")
+        if principal is not None and g.get("xapi_negotiated"):
+            services().last_versions[principal.credential.key] = api_version()
         if request.path.startswith("/xapi/"):
             resp.headers[VERSION_HEADER] = api_version()
             if request.path.startswith("/xapi/statements"):

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, request
 
 from lrs.extensions import services
+from lrs.multipart import build_multipart, check_parts, parse_multipart
 from statements.errors import BadRequest, FieldError
 from statements.formats import parse_accept_language, render
 from statements.query import QueryOptions
@@ -33,8 +34,6 @@ def read_statement_body() -> tuple[Any, list[Attachment]]:
     mimetype = request.mimetype.lower()
     raw = request.get_data(cache=True)
     if mimetype == "multipart/mixed":
-        from lrs.multipart import parse_multipart
-
         return parse_multipart(raw, request.headers.get("Content-Type", ""))
     if mimetype not in (JSON_TYPE, ""):
         raise BadRequest(
@@ -45,9 +44,7 @@ def read_statement_body() -> tuple[Any, list[Attachment]]:
 
 
 def check_attachments(statements: Sequence[dict[str, Any]], parts: Sequence[Attachment]) -> None:
-    """Every attachment without ``fileUrl`` has a part, every part an attachment; signatures hold."""
-    from lrs.multipart import check_parts
-
+    """Each attachment without ``fileUrl`` has a part, each part an attachment; signatures hold."""
     check_parts(statements, parts)
 
 
@@ -60,18 +57,16 @@ def _respond(document: Any, records: Sequence[StatementRecord], options: QueryOp
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if options.attachments:
         hashes = [h for r in records for h in _hashes(r)]
-        if hashes:
-            from lrs.multipart import build_multipart
-
-            found = services().store.get_attachments(hashes)
-            payload, ctype = build_multipart(body, [found[h] for h in dict.fromkeys(hashes) if h in found])
-            return Response(payload, content_type=ctype)
+        found = services().store.get_attachments(hashes) if hashes else {}
+        parts = [found[h] for h in dict.fromkeys(hashes) if h in found]
+        payload, ctype = build_multipart(body, parts)
+        return Response(payload, content_type=ctype)
     return Response(body, content_type=JSON_TYPE)
 
 
 def _hashes(record: StatementRecord) -> list[str]:
     attachments = record.body.get("attachments") or []
-    return [str(a["sha2"]) for a in attachments if isinstance(a, dict) and a.get("sha2")]
+    return [str(a["sha2"]).lower() for a in attachments if isinstance(a, dict) and a.get("sha2")]
 
 
 def statement_response(record: StatementRecord, options: QueryOptions) -> Response:

@@ -1,0 +1,1 @@
+"""The sans-I/O xAPI core: validation, preparation, queries, formats and the stores."""

@@ -62,7 +62,7 @@ class NotFound(LRSError):
 
 
 class Conflict(LRSError):
-    """The request conflicts with stored state, e.g. a statement id reused with other content (409)."""
+    """The request conflicts with stored state, e.g. a reused statement id (409)."""
 
     status = 409
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from statements.indexing import ref_target, statement_keys, voided_target
 from statements.ifi import agent_key
+from statements.indexing import ref_target, statement_keys, voided_target
 from statements.store.base import StatementRecord
 from statements.timefmt import format_us
 
@@ -34,11 +34,12 @@ def prepare(
     body["id"] = str(uuid.UUID(str(sid)))
     stored = format_us(now_us)
     body["stored"] = stored
+    assigned = "timestamp" not in body
     body.setdefault("timestamp", stored)
     body["authority"] = authority
     body.setdefault("version", DEFAULT_STATEMENT_VERSION.get(api_version, "1.0.0"))
     hashes = tuple(
-        str(att["sha2"]) for att in body.get("attachments") or [] if isinstance(att, dict)
+        str(att["sha2"]).lower() for att in body.get("attachments") or [] if isinstance(att, dict)
     )
     return StatementRecord(
         id=body["id"],
@@ -49,4 +50,5 @@ def prepare(
         voids=voided_target(body),
         authority_key=agent_key(authority),
         attachment_hashes=hashes,
+        timestamp_assigned=assigned,
     )

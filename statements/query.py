@@ -152,7 +152,10 @@ def load_query(params: Mapping[str, str], version: str, page_limit: int) -> Stat
     if unknown:
         raise BadRequest(
             "unknown query parameter",
-            [FieldError(name, "unknown_parameter", "not a statement query parameter") for name in unknown],
+            [
+                FieldError(name, "unknown_parameter", "not a statement query parameter")
+                for name in unknown
+            ],
         )
     agent = None
     if "agent" in params:

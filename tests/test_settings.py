@@ -16,7 +16,11 @@ def test_config_package_is_ours() -> None:
 
 def test_from_env_parses_types() -> None:
     s = Settings.from_env(
-        {"LRS_PORT": "9001", "LRS_DATA_DIR": "/tmp/x", "LRS_CORS_ORIGINS": "https://a.org, https://b.org"}
+        {
+            "LRS_PORT": "9001",
+            "LRS_DATA_DIR": "/tmp/x",
+            "LRS_CORS_ORIGINS": "https://a.org, https://b.org",
+        }
     )
     assert s.port == 9001
     assert s.data_dir == Path("/tmp/x")

@@ -10,7 +10,13 @@ from flask import Blueprint, Response, g, jsonify, request
 from lrs.auth import authenticate, require
 from lrs.extensions import services
 from lrs.headers import api_version
-from lrs.statement_io import read_statement_body, statement_response, statements_response
+from lrs.learning import learn_from_statements
+from lrs.statement_io import (
+    check_attachments,
+    read_statement_body,
+    statement_response,
+    statements_response,
+)
 from statements.compare import equivalent
 from statements.errors import BadRequest, Conflict, FieldError, NotFound
 from statements.prepare import prepare
@@ -34,7 +40,7 @@ def _store_batch(records: list[StatementRecord], attachments: list[Attachment]) 
             old = existing.get(rec.id.lower())
             if old is None:
                 fresh.append(rec)
-            elif not equivalent(old.body, rec.body):
+            elif not equivalent(old.body, _comparable(rec, old)):
                 raise Conflict(f"statement {rec.id} exists with different content")
         if not fresh:
             return
@@ -44,6 +50,14 @@ def _store_batch(records: list[StatementRecord], attachments: list[Attachment]) 
         except Conflict:
             if attempt == 1:
                 raise
+
+
+def _comparable(new: StatementRecord, old: StatementRecord) -> dict[str, Any]:
+    """The new body as compared with a stored one: an LRS-assigned timestamp is not content."""
+    body = dict(new.body)
+    if new.timestamp_assigned:
+        body["timestamp"] = old.body.get("timestamp")
+    return body
 
 
 def _prepared(statements: list[dict[str, Any]], statement_id: str | None) -> list[StatementRecord]:
@@ -90,6 +104,7 @@ def post_statements() -> Response:
     records = _prepared(statements, None)
     _check_attachments(records, attachments)
     _store_batch(records, attachments)
+    learn_from_statements([r.body for r in records], may_define=authenticate().has_any("define"))
     return jsonify([r.id for r in records])
 
 
@@ -123,12 +138,11 @@ def put_statement() -> Response:
     records = _prepared(statements, single[0])
     _check_attachments(records, attachments)
     _store_batch(records, attachments)
+    learn_from_statements([r.body for r in records], may_define=authenticate().has_any("define"))
     return Response(status=204)
 
 
 def _check_attachments(records: list[StatementRecord], attachments: list[Attachment]) -> None:
-    from lrs.statement_io import check_attachments
-
     check_attachments([r.body for r in records], attachments)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from statements.documents import UNCONDITIONAL, Document, DocumentIds, DocumentScope, Precondition
 from statements.query import StatementQuery
 
 
@@ -36,6 +37,7 @@ class StatementRecord:
     attachment_hashes: tuple[str, ...] = ()
     voided: bool = False
     seq: int = 0
+    timestamp_assigned: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ class StatementStore(Protocol):
     def get_attachments(self, hashes: Sequence[str]) -> dict[str, Attachment]:
         """Attachments by SHA-256 hash."""
 
-    def iter_since(self, after_seq: int, batch_size: int = 10_000) -> Iterator[list[StatementRecord]]:
+    def iter_since(
+        self, after_seq: int, batch_size: int = 10_000
+    ) -> Iterator[list[StatementRecord]]:
         """Every statement (voided included) with ``seq > after_seq`` in order, in batches."""
 
 
@@ -114,3 +118,79 @@ class CredentialStore(Protocol):
 
     def revoke_credential(self, key: str) -> bool:
         """Mark a credential revoked; False if no such key."""
+
+
+class DocumentStore(Protocol):
+    """State, Activity Profile and Agent Profile documents (Communication 2.2-2.7).
+
+    A document is addressed by a :class:`DocumentScope` and a document id. Writes take a
+    :class:`Precondition` that the store checks against the current document *in the same
+    transaction* as the write (so two clients racing with one If-Match cannot both win); it
+    raises ``PreconditionFailed`` (412), ``Conflict`` (409) or ``BadRequest`` (400) and then
+    changes nothing.
+    """
+
+    def get_document(self, scope: DocumentScope, document_id: str) -> Document | None:
+        """The document, or None."""
+
+    def put_document(
+        self,
+        scope: DocumentScope,
+        document_id: str,
+        content: bytes,
+        content_type: str,
+        updated_us: int,
+        precondition: Precondition = UNCONDITIONAL,
+    ) -> Document:
+        """Create or replace the document (bytes and Content-Type kept exactly); return it."""
+
+    def merge_document(
+        self,
+        scope: DocumentScope,
+        document_id: str,
+        content: bytes,
+        content_type: str,
+        updated_us: int,
+        precondition: Precondition = UNCONDITIONAL,
+    ) -> Document:
+        """POST: store as new when absent, else :func:`statements.documents.merge_json` into it.
+
+        Raises ``BadRequest`` (nothing stored) when the stored or posted document is not a JSON
+        object with Content-Type ``application/json``.
+        """
+
+    def delete_document(
+        self, scope: DocumentScope, document_id: str, precondition: Precondition = UNCONDITIONAL
+    ) -> bool:
+        """Delete the document; False when there was none (still checking ``precondition``)."""
+
+    def list_document_ids(self, scope: DocumentScope, since_us: int | None = None) -> DocumentIds:
+        """Ids in the scope updated after ``since_us`` (exclusive), oldest update first.
+
+        For State, ``scope.registration`` None lists the documents of every registration.
+        """
+
+    def delete_documents(self, scope: DocumentScope) -> int:
+        """Delete every State document of the scope (registration None: of every registration)."""
+
+
+class ActivityAgentStore(Protocol):
+    """What the LRS learns from statements for the Activities and Agents resources."""
+
+    def get_activity(self, activity_id: str) -> dict[str, Any] | None:
+        """The canonical Activity object (``objectType``, ``id``, ``definition``), or None."""
+
+    def upsert_activity_definitions(
+        self, activities: Sequence[dict[str, Any]], may_define: bool
+    ) -> None:
+        """Fold Activity objects seen in statements into the canonical ones, in order, atomically.
+
+        Uses :func:`statements.documents.merge_activity`: the first definition is kept unless
+        ``may_define`` (the credential has ``define``), when later ones are merged in.
+        """
+
+    def record_agents(self, agents: Sequence[dict[str, Any]]) -> None:
+        """Remember the IFI and ``name`` of Agents / identified Groups seen in statements."""
+
+    def get_agent_person(self, agent_key: str) -> dict[str, Any] | None:
+        """The Person object (:func:`statements.documents.person_from`) for the key, or None."""

@@ -18,6 +18,7 @@ from typing import Any
 from statements.errors import BadRequest, Conflict, StoreUnavailable
 from statements.query import StatementQuery
 from statements.store.base import Attachment, Credential, Page, StatementRecord
+from statements.store.sqlite_documents import SQLiteDocuments
 from statements.store.sqlite_schema import SCHEMA
 from statements.timefmt import format_us
 
@@ -38,7 +39,7 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
     )
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteDocuments):
     """The default store: one SQLite file, safe for several processes and threads."""
 
     def __init__(self, path: str | Path) -> None:
@@ -255,9 +256,7 @@ class SQLiteStore:
         if hi is None:
             hi = self._read("SELECT COALESCE(MAX(seq), 0) FROM statements")[0][0]
         if query.since is not None:
-            row = self._read(
-                "SELECT MAX(seq) FROM statements WHERE stored_us <= ?", (query.since,)
-            )
+            row = self._read("SELECT MAX(seq) FROM statements WHERE stored_us <= ?", (query.since,))
             lo = row[0][0] or 0
         if query.until is not None:
             row = self._read("SELECT MAX(seq) FROM statements WHERE stored_us <= ?", (query.until,))
@@ -280,7 +279,9 @@ class SQLiteStore:
                 out[sha] = Attachment(rows[0][0], rows[0][1], bytes(rows[0][2]))
         return out
 
-    def iter_since(self, after_seq: int, batch_size: int = 10_000) -> Iterator[list[StatementRecord]]:
+    def iter_since(
+        self, after_seq: int, batch_size: int = 10_000
+    ) -> Iterator[list[StatementRecord]]:
         """Every statement after ``after_seq`` (voided included), in seq order, in batches."""
         cursor = after_seq
         while True:
@@ -296,7 +297,8 @@ class SQLiteStore:
 
     def consistent_through_us(self) -> int | None:
         """``stored`` of the newest statement (None when empty)."""
-        return self._read("SELECT MAX(stored_us) FROM statements")[0][0]
+        value = self._read("SELECT MAX(stored_us) FROM statements")[0][0]
+        return None if value is None else int(value)
 
     # -- credentials -------------------------------------------------------------------------
     def add_credential(self, credential: Credential) -> None:

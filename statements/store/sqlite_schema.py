@@ -37,3 +37,36 @@ CREATE TABLE IF NOT EXISTS credentials (
     revoked INTEGER NOT NULL DEFAULT 0
 );
 """
+
+# Documents (State / Activity Profile / Agent Profile), canonical Activities, seen Agents:
+# used by statements.store.sqlite_documents.SQLiteDocuments.
+DOCUMENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    kind TEXT NOT NULL,
+    activity_id TEXT NOT NULL,
+    agent_key TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    content BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    updated_us INTEGER NOT NULL,
+    PRIMARY KEY (kind, activity_id, agent_key, registration, document_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS activities (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agents (
+    agent_key TEXT PRIMARY KEY,
+    ifi TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agent_names (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (agent_key, name)
+);
+"""
+
+SCHEMA += DOCUMENTS_SCHEMA

@@ -12,14 +12,24 @@ from lrs.extensions import services
 from tests.factories import make_statement
 
 
-def test_missing_and_wrong_credentials_are_401(client: FlaskClient, headers: dict[str, str]) -> None:
+def test_missing_and_wrong_credentials_are_401(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
     version = {"X-Experience-API-Version": "1.0.3"}
     resp = client.get("/xapi/statements", headers=version)
     assert resp.status_code == 401
     assert resp.headers["WWW-Authenticate"].startswith("Basic")
     bad = base64.b64encode(b"key0:wrong").decode()
-    assert client.get("/xapi/statements", headers={**version, "Authorization": f"Basic {bad}"}).status_code == 401
-    assert client.get("/xapi/statements", headers={**version, "Authorization": "Basic !!"}).status_code == 401
+    assert (
+        client.get(
+            "/xapi/statements", headers={**version, "Authorization": f"Basic {bad}"}
+        ).status_code
+        == 401
+    )
+    assert (
+        client.get("/xapi/statements", headers={**version, "Authorization": "Basic !!"}).status_code
+        == 401
+    )
 
 
 def test_scopes(client: FlaskClient, credential: Callable[..., dict[str, str]]) -> None:

@@ -26,7 +26,9 @@ def get(client: FlaskClient, headers: dict[str, str], **params: Any) -> Any:
     return client.get(f"/xapi/statements?{urlencode(params)}", headers=headers)
 
 
-def test_post_single_returns_id_and_sets_lrs_properties(client: FlaskClient, headers: dict[str, str]) -> None:
+def test_post_single_returns_id_and_sets_lrs_properties(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
     resp = post(client, headers, make_statement())
     assert resp.status_code == 200
     [new_id] = resp.get_json()
@@ -109,7 +111,9 @@ def test_put_statement(client: FlaskClient, headers: dict[str, str]) -> None:
 
 def test_bad_json_is_400_not_500(client: FlaskClient, headers: dict[str, str]) -> None:
     resp = client.post(
-        "/xapi/statements", data=b"{not json", headers={**headers, "Content-Type": "application/json"}
+        "/xapi/statements",
+        data=b"{not json",
+        headers={**headers, "Content-Type": "application/json"},
     )
     assert resp.status_code == 400
     assert resp.get_json()["errors"][0]["rule"] == "json"
@@ -198,3 +202,17 @@ def test_error_shape(client: FlaskClient, headers: dict[str, str]) -> None:
     body = post(client, headers, {"actor": {}}).get_json()
     assert set(body) == {"error", "errors", "status"}
     assert all(set(e) == {"path", "rule", "message"} for e in body["errors"])
+
+
+def test_missing_version_error_speaks_the_clients_last_version(
+    client: FlaskClient, headers: dict[str, str], headers2: dict[str, str]
+) -> None:
+    no_version = {"Authorization": headers["Authorization"]}
+    first = get(client, no_version)
+    assert first.status_code == 400
+    assert first.headers["X-Experience-API-Version"] == "2.0.0"  # nothing known yet: newest
+    assert get(client, headers).status_code == 200
+    assert get(client, no_version).headers["X-Experience-API-Version"] == "1.0.3"
+    no_version2 = {"Authorization": headers2["Authorization"]}
+    assert get(client, headers2).status_code == 200
+    assert get(client, no_version2).headers["X-Experience-API-Version"] == "2.0.0"

@@ -90,7 +90,9 @@ def test_paging_ignores_statements_stored_after_first_page(store: Any) -> None:
         (StatementQuery(activity="http://example.org/activities/a1"), {1, 5}),
         (StatementQuery(agent="mbox:mailto:learner0@example.org"), {0, 3}),
         (
-            StatementQuery(agent="mbox:mailto:learner0@example.org", verb="http://example.org/verbs/v1"),
+            StatementQuery(
+                agent="mbox:mailto:learner0@example.org", verb="http://example.org/verbs/v1"
+            ),
             {3},
         ),
     ],

@@ -1,0 +1,1 @@
+"""marshmallow schemas of the xAPI Data section, one module per spec section."""
