@@ -18,6 +18,7 @@ from typing import Any
 from statements.errors import BadRequest, Conflict, StoreUnavailable
 from statements.query import StatementQuery
 from statements.store.base import Attachment, Credential, Page, StatementRecord
+from statements.store.sqlite_audit import AUDIT_SCHEMA, SQLiteAudit
 from statements.store.sqlite_documents import SQLiteDocuments
 from statements.store.sqlite_schema import SCHEMA
 from statements.timefmt import format_us
@@ -39,7 +40,7 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
     )
 
 
-class SQLiteStore(SQLiteDocuments):
+class SQLiteStore(SQLiteDocuments, SQLiteAudit):
     """The default store: one SQLite file, safe for several processes and threads."""
 
     def __init__(self, path: str | Path) -> None:
@@ -66,7 +67,7 @@ class SQLiteStore(SQLiteDocuments):
     def init(self) -> None:
         """Create tables and indexes (idempotent)."""
         try:
-            self._conn().executescript(SCHEMA)
+            self._conn().executescript(SCHEMA + AUDIT_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot initialise the store: {exc}") from exc
 
