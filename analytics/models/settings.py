@@ -1,0 +1,83 @@
+"""Thresholds and defaults of the compliance and readiness models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+#: Default competency half-lives (days) by category, used when ``half_life_days`` is null.
+#: ANALYTICS.md §6: resuscitation 120 d, high-risk procedures 180 d, policy knowledge 365 d.
+#: The import's categories map onto those: clinical and safety skills decay like high-risk
+#: procedures, regulatory and privacy content is policy knowledge.
+DEFAULT_HALF_LIVES: Mapping[str, float] = MappingProxyType(
+    {
+        "resuscitation": 120.0,
+        "high_risk": 180.0,
+        "clinical": 180.0,
+        "safety": 180.0,
+        "policy": 365.0,
+        "regulatory": 365.0,
+        "privacy": 365.0,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Every tunable number of the models, with its documented default.
+
+    Attributes:
+        target_compliance: department compliance below this is "red" (time-to-red target).
+        h_min_days: floor of a half-life after failures (h <- max(h_min, h/2)).
+        h_max_days: ceiling of a half-life after many successful reviews (h <- 2h).
+        half_life_by_category: default half-life per competency category.
+        half_life_fallback_days: half-life for a category not in the map (or null).
+        comprehension_prior_strength: pseudo-items of the beta prior that pulls a person's
+            first-attempt mastery toward the population mean of the competency.
+        click_through_fraction: a pass faster than this fraction of the activity's median
+            duration is flagged as a click-through.
+        click_through_min_durations: attempts with a duration needed before an activity's
+            median duration is trusted for the click-through flag.
+        retake_window_days: an assessment less than this many days after a failure on the same
+            competency is a retake, not a first attempt.
+        min_calibration_attempts: recertification first attempts a competency needs before its
+            half-life is calibrated from data.
+        default_invalidating_carryover: carryover of an invalidating protocol change whose
+            carryover is null (a non-invalidating change with null carryover keeps 1.0).
+        forecast_max_days: how far ahead "time to red" is searched.
+    """
+
+    target_compliance: float = 0.9
+    h_min_days: float = 14.0
+    h_max_days: float = 3650.0
+    half_life_by_category: Mapping[str, float] = field(default_factory=lambda: DEFAULT_HALF_LIVES)
+    half_life_fallback_days: float = 365.0
+    comprehension_prior_strength: float = 8.0
+    click_through_fraction: float = 0.25
+    click_through_min_durations: int = 5
+    retake_window_days: int = 30
+    min_calibration_attempts: int = 50
+    default_invalidating_carryover: float = 0.5
+    forecast_max_days: int = 365
+
+    def __post_init__(self) -> None:
+        """Reject settings that would make the models meaningless."""
+        if not 0.0 < self.target_compliance <= 1.0:
+            raise ValueError("target_compliance must be in (0, 1]")
+        if not 0.0 < self.h_min_days <= self.h_max_days:
+            raise ValueError("need 0 < h_min_days <= h_max_days")
+        if self.comprehension_prior_strength <= 0:
+            raise ValueError("comprehension_prior_strength must be > 0")
+        if not 0.0 < self.click_through_fraction < 1.0:
+            raise ValueError("click_through_fraction must be in (0, 1)")
+        if not 0.0 <= self.default_invalidating_carryover <= 1.0:
+            raise ValueError("default_invalidating_carryover must be in [0, 1]")
+        if self.min_calibration_attempts < 2 or self.forecast_max_days < 1:
+            raise ValueError("min_calibration_attempts >= 2 and forecast_max_days >= 1")
+
+    def half_life_for(self, category: str | None) -> float:
+        """Default half-life (days) of a competency category."""
+        if category is None:
+            return self.half_life_fallback_days
+        return float(self.half_life_by_category.get(category, self.half_life_fallback_days))
