@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports pytest bench clean
+.PHONY: run test lint typecheck imports pytest bench clean browsers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,28 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: $(STAMP) browsers
 	$(BIN)/pytest -q
 
 test: lint typecheck imports pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Headless Chromium for the dashboard browser tests (Debian packages; root + apt-get only).
+browsers:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "chromium/chromium-driver missing: run 'sudo make browsers' (browser tests will be skipped)"; fi
+
+.PHONY: fuzz soak
+# Longer randomised fuzzing: hypothesis property tests and schemathesis on a live server.
+fuzz: $(STAMP)
+	LRS_FUZZ_EXAMPLES=$${LRS_FUZZ_EXAMPLES:-2000} $(BIN)/pytest -q -s \
+		tests/reliability/test_properties.py tests/reliability/test_schemathesis.py
+
+# Longer concurrency and crash runs (LRS_SOAK_SCALE multiplies rounds and kills).
+soak: $(STAMP)
+	LRS_SOAK_SCALE=$${LRS_SOAK_SCALE:-5} $(BIN)/pytest -q -s \
+		tests/reliability/test_concurrency.py tests/reliability/test_crash.py

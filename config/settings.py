@@ -53,6 +53,37 @@ class Settings:
     max_batch: int = field(
         default=1000, metadata=_doc("Most statements accepted in one POST batch.")
     )
+    max_attachment_bytes: int = field(
+        default=10 * 1024 * 1024,
+        metadata=_doc("Largest single attachment part accepted, in bytes (413 above it)."),
+    )
+    rate_limit_per_minute: int = field(
+        default=0,
+        metadata=_doc(
+            "Requests per minute allowed to one credential (token bucket, bursts up to a "
+            "minute's worth; 429 with Retry-After above it); 0 turns the limit off. Counted per "
+            "gunicorn worker process."
+        ),
+    )
+    request_timeout_s: int = field(
+        default=60,
+        metadata=_doc("Gunicorn worker timeout: a request running longer restarts its worker."),
+    )
+    graceful_timeout_s: int = field(
+        default=30,
+        metadata=_doc("Seconds gunicorn lets in-flight requests finish after SIGTERM."),
+    )
+    log_format: str = field(
+        default="json",
+        metadata=_doc("`json` (one JSON object per line, with the request id) or `text`."),
+    )
+    metrics_dir: str = field(
+        default="",
+        metadata=_doc(
+            "Directory shared by gunicorn workers for Prometheus metrics (wiped at start; "
+            "default: a fresh temporary directory)."
+        ),
+    )
     secret_key: str = field(
         default="",
         metadata=_doc(
@@ -64,6 +95,64 @@ class Settings:
         default=0,
         metadata=_doc("Milliseconds subtracted from now for X-Experience-API-Consistent-Through."),
     )
+    mongo_write_concern: str = field(
+        default="majority",
+        metadata=_doc(
+            "MongoDB write concern `w` (`majority`, or a number); a `w=` URI option wins."
+        ),
+    )
+    mongo_read_preference: str = field(
+        default="primary",
+        metadata=_doc(
+            "MongoDB read preference (`primary` keeps read-your-writes); a URI option wins."
+        ),
+    )
+    mongo_timeout_ms: int = field(
+        default=10_000,
+        metadata=_doc("MongoDB server-selection, connect and socket timeout in milliseconds."),
+    )
+    mongo_pool_size: int = field(
+        default=10,
+        metadata=_doc("MongoDB connections per worker process (`maxPoolSize`)."),
+    )
+    mongo_transactions: str = field(
+        default="auto",
+        metadata=_doc(
+            "Atomic POST batches on MongoDB: `auto` (transactions on replica sets/sharded "
+            "clusters, insert-then-compensate on a standalone), `on` or `off`."
+        ),
+    )
+    warehouse_path: str = field(
+        default="",
+        metadata=_doc(
+            "DuckDB analytics warehouse file (default: `<data_dir>/warehouse.duckdb`); the "
+            "identity mapping lives next to it in `<name>.identity.duckdb`."
+        ),
+    )
+    pseudonym_key: str = field(
+        default="",
+        metadata=_doc(
+            "Key of the keyed hash (HMAC-SHA256) that pseudonymises learners in the warehouse; "
+            "generated and kept in `<data_dir>/pseudonym.key` when empty."
+        ),
+    )
+    sql_row_cap: int = field(
+        default=10_000, metadata=_doc("Most rows one sandboxed SQL query returns.")
+    )
+    sql_timeout_s: int = field(
+        default=10, metadata=_doc("Seconds a sandboxed SQL query may run before it is stopped.")
+    )
+    etl_batch_size: int = field(
+        default=50_000,
+        metadata=_doc("Statements read, flattened and loaded per batch by the analytics refresh."),
+    )
+
+    @property
+    def resolved_warehouse_path(self) -> Path:
+        """The warehouse file, defaulting to ``<data_dir>/warehouse.duckdb``."""
+        if self.warehouse_path:
+            return Path(self.warehouse_path)
+        return self.data_dir / "warehouse.duckdb"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

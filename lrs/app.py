@@ -9,11 +9,14 @@ from flask import Flask
 from flask_cors import CORS
 
 from config.settings import Settings
-from lrs import errors, headers
+from lrs import errors, headers, limits, ops
 from lrs.alternate import AlternateSyntaxMiddleware
-from lrs.api import about, activities, agents, documents, statements
+from lrs.api import about, activities, agents, dashboard_auth, documents, statements
+from lrs.api import analytics as analytics_api
 from lrs.cursor import CursorCodec
 from lrs.extensions import Services, system_clock_us
+from lrs.learning import LearnedCache
+from lrs.openapi import bp as openapi_bp
 from lrs.secretkey import load_secret_key
 from statements.store import open_store
 
@@ -23,6 +26,7 @@ EXPOSED_HEADERS = [
     "ETag",
     "Last-Modified",
     "Content-Type",
+    "X-Request-ID",
 ]
 
 
@@ -47,6 +51,7 @@ def create_app(
 
     svc = Services(settings=settings, store_factory=factory, clock=clock or system_clock_us)
     svc.cursor = CursorCodec(secret)
+    svc.learned = LearnedCache()
     app.extensions["lrs"] = svc
     CORS(
         app,
@@ -57,12 +62,17 @@ def create_app(
         supports_credentials=False,
         max_age=86400,
     )
+    ops.register(app)
     headers.register(app)
     errors.register(app)
+    limits.register(app)
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(about.bp)
     app.register_blueprint(statements.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(activities.bp)
     app.register_blueprint(agents.bp)
+    app.register_blueprint(analytics_api.bp)
+    dashboard_auth.install(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -28,6 +28,7 @@ class Services:
     verifier: Verifier = field(default_factory=Verifier)
     cursor: Any = None
     last_versions: dict[str, str] = field(default_factory=dict)
+    learned: Any = None
     _store: Any = field(default=None, repr=False)
 
     @property

@@ -13,6 +13,7 @@ and the request still succeeds.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -84,12 +85,50 @@ def collect(statements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
     return activities, agents
 
 
+class LearnedCache:
+    """What this process has already handed to the store, so repeats skip the write lock.
+
+    Re-submitting an Activity or Agent exactly as before changes nothing in the store, so
+    only new fingerprints are written. Bounded: forgotten wholesale past ``limit`` entries.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._seen: set[str] = set()
+        self._limit = limit
+
+    def fresh(
+        self, items: list[dict[str, Any]], salt: str
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The items not seen before (first occurrence each) and their fingerprints."""
+        out: list[dict[str, Any]] = []
+        prints: list[str] = []
+        for item in items:
+            mark = salt + json.dumps(item, sort_keys=True, separators=(",", ":"))
+            if mark not in self._seen and mark not in prints:
+                out.append(item)
+                prints.append(mark)
+        return out, prints
+
+    def remember(self, prints: list[str]) -> None:
+        """Mark fingerprints as written."""
+        if len(self._seen) + len(prints) > self._limit:
+            self._seen.clear()
+        self._seen.update(prints)
+
+
 def learn_from_statements(statements: list[dict[str, Any]], may_define: bool) -> None:
     """Fold the statements' Activity definitions and agent names into the store."""
     activities, agents = collect(statements)
-    store = services().store
+    svc = services()
+    cache: LearnedCache = svc.learned
+    new_activities, activity_prints = cache.fresh(activities, f"a{int(may_define)}")
+    new_agents, agent_prints = cache.fresh(agents, "g")
     try:
-        store.upsert_activity_definitions(activities, may_define)
-        store.record_agents(agents)
+        if new_activities:
+            svc.store.upsert_activity_definitions(new_activities, may_define)
+            cache.remember(activity_prints)
+        if new_agents:
+            svc.store.record_agents(new_agents)
+            cache.remember(agent_prints)
     except StoreUnavailable:
         log.warning("could not record activities/agents of %d statements", len(statements))

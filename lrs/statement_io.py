@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, request
 
 from lrs.extensions import services
+from lrs.limits import check_attachment_sizes
 from lrs.multipart import build_multipart, check_parts, parse_multipart
 from statements.errors import BadRequest, FieldError
 from statements.formats import parse_accept_language, render
@@ -34,7 +35,9 @@ def read_statement_body() -> tuple[Any, list[Attachment]]:
     mimetype = request.mimetype.lower()
     raw = request.get_data(cache=True)
     if mimetype == "multipart/mixed":
-        return parse_multipart(raw, request.headers.get("Content-Type", ""))
+        payload, parts = parse_multipart(raw, request.headers.get("Content-Type", ""))
+        check_attachment_sizes(parts, services().settings.max_attachment_bytes)
+        return payload, parts
     if mimetype not in (JSON_TYPE, ""):
         raise BadRequest(
             f"unsupported Content-Type {mimetype}",

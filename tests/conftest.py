@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
@@ -34,13 +37,24 @@ class FakeClock:
         self.now += int(seconds * 1_000_000)
 
 
-BACKENDS = ["sqlite"]
+# mongomock always; a real MongoDB too when LRS_TEST_MONGO_URI is set (see docs/mongodb.md).
+BACKENDS = ["sqlite", "mongomock"] + (["mongo"] if os.environ.get("LRS_TEST_MONGO_URI") else [])
+
+
+def mongo_test_url(name: str) -> str:
+    """LRS_TEST_MONGO_URI with its database path replaced by ``name`` (options kept)."""
+    parts = urlsplit(os.environ["LRS_TEST_MONGO_URI"])
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
 def make_store(kind: str, tmp_path: Path) -> Any:
     """Open and initialise a fresh store of the given backend."""
     if kind == "sqlite":
         store = open_store(f"sqlite:///{tmp_path / 'lrs.db'}")
+    elif kind == "mongomock":
+        store = open_store("mongomock://localhost/lrs")
+    elif kind == "mongo":  # a unique database per test, dropped by the ``store`` fixture
+        store = open_store(mongo_test_url(f"lrs_test_{uuid.uuid4().hex[:16]}"))
     else:  # pragma: no cover - backends register here as they land
         raise ValueError(kind)
     store.init()
@@ -56,6 +70,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 def store(backend: str, tmp_path: Path) -> Iterator[Any]:
     opened = make_store(backend, tmp_path)
     yield opened
+    if backend == "mongo":
+        opened.drop_database()
     opened.close()
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from lrs.cli import (
+    analytics,  # noqa: F401
+    demo,  # noqa: F401
+    migrate,  # noqa: F401
+)
 from lrs.cli.core import main
 
 __all__ = ["main"]

@@ -16,7 +16,7 @@ def open_store(url: str) -> Any:
 
         return SQLiteStore(":memory:")
     if url.startswith(("mongodb://", "mongodb+srv://", "mongomock://")):
-        from statements.store.mongo import MongoStore  # type: ignore[import-not-found]
+        from statements.store.mongo import MongoStore
 
         return MongoStore(url)
     raise ValueError(f"unsupported store URL: {url!r}")

@@ -46,6 +46,9 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        # One writer per process at a time: SQLite's busy handler is not fair, and threads
+        # spinning on the file lock starve each other; a Python lock queues them instead.
+        self._write_lock = threading.RLock()
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -59,7 +62,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA foreign_keys=ON")
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise StoreUnavailable(f"cannot open the store: {exc}") from exc
             self._local.conn = conn
         return conn
@@ -99,6 +102,12 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
 
     def insert(self, records: Sequence[StatementRecord], attachments: Sequence[Attachment]) -> None:
         """Store the batch in one IMMEDIATE transaction; nothing on any error."""
+        with self._write_lock:
+            self._insert_tx(records, attachments)
+
+    def _insert_tx(
+        self, records: Sequence[StatementRecord], attachments: Sequence[Attachment]
+    ) -> None:
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -108,7 +117,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
             self._insert_locked(conn, records, attachments)
             conn.execute("COMMIT")
         except BaseException as exc:
-            conn.execute("ROLLBACK")
+            self._abort(conn, exc)
             if isinstance(exc, sqlite3.IntegrityError):
                 raise Conflict("a statement with this id already exists") from exc
             if isinstance(exc, sqlite3.Error):

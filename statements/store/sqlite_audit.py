@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from typing import Any
 
 from statements.audit import AuditEntry, chained
@@ -39,10 +40,16 @@ class SQLiteAudit:
     def _conn(self) -> sqlite3.Connection:  # provided by the store
         raise NotImplementedError
 
+    _write_lock: threading.RLock  # provided by SQLiteStore
+
     def append_audit(
         self, at_us: int, actor: str, action: str, detail: dict[str, Any]
     ) -> AuditEntry:
         """Append one entry, chained to the last, under the write lock."""
+        with self._write_lock:
+            return self._append_tx(at_us, actor, action, detail)
+
+    def _append_tx(self, at_us: int, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")

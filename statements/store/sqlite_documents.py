@@ -9,9 +9,11 @@ of that key. The DDL is ``DOCUMENTS_SCHEMA`` in :mod:`statements.store.sqlite_sc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from statements.documents import (
@@ -28,6 +30,7 @@ from statements.documents import (
 )
 from statements.errors import StoreUnavailable
 from statements.ifi import agent_key as ifi_key
+from statements.store.base import Attachment
 
 T = TypeVar("T")
 
@@ -59,8 +62,14 @@ class SQLiteDocuments:
     def _conn(self) -> sqlite3.Connection:  # pragma: no cover - provided by SQLiteStore
         raise NotImplementedError
 
+    _write_lock: threading.RLock  # provided by SQLiteStore
+
     def _doc_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one IMMEDIATE transaction; domain errors roll back and propagate."""
+        with self._write_lock:
+            return self._doc_write_tx(work)
+
+    def _doc_write_tx(self, work: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -70,11 +79,28 @@ class SQLiteDocuments:
             result = work(conn)
             conn.execute("COMMIT")
         except BaseException as exc:
-            conn.execute("ROLLBACK")
+            self._abort(conn, exc)
             if isinstance(exc, sqlite3.Error):
                 raise StoreUnavailable(f"store write failed: {exc}") from exc
             raise
         return result
+
+    def _abort(self, conn: sqlite3.Connection, exc: BaseException) -> None:
+        """Roll back a failed write transaction and, after a driver error, drop the connection.
+
+        SQLite may already have rolled back (it does on a full disk), so ROLLBACK only runs
+        while a transaction is open. A connection that met a driver error is closed so that the
+        next call reopens it: one opened while the directory was read-only stays read-only.
+        """
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
+            self.close()
+
+    def close(self) -> None:  # pragma: no cover - provided by SQLiteStore
+        """Close this thread's connection."""
+        raise NotImplementedError
 
     def _doc_rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -266,3 +292,35 @@ class SQLiteDocuments:
             "SELECT name FROM agent_names WHERE agent_key = ? ORDER BY seq", (agent_key,)
         )
         return person_from([json.loads(rows[0][0])], [n[0] for n in names])
+
+    # -- export for ``lrs migrate`` ----------------------------------------------------------
+    def iter_documents(self) -> Iterator[Document]:
+        """Every document of every scope."""
+        rows = self._doc_rows(
+            "SELECT kind, activity_id, agent_key, registration, document_id, content,"
+            " content_type, digest, updated_us FROM documents"
+            " ORDER BY kind, activity_id, agent_key, registration, document_id"
+        )
+        for kind, act, agent, reg, doc_id, content, ctype, digest, updated in rows:
+            scope = DocumentScope(kind, act or None, agent or None, reg or None)
+            yield Document(scope, doc_id, bytes(content), ctype, updated, digest)
+
+    def iter_activities(self) -> Iterator[dict[str, Any]]:
+        """Every canonical Activity."""
+        for (body,) in self._doc_rows("SELECT body FROM activities ORDER BY id"):
+            yield dict(json.loads(body))
+
+    def iter_agents(self) -> Iterator[tuple[dict[str, Any], list[str]]]:
+        """Every seen agent as (IFI, names in the order first seen)."""
+        for key, ifi in self._doc_rows("SELECT agent_key, ifi FROM agents ORDER BY agent_key"):
+            names = self._doc_rows(
+                "SELECT name FROM agent_names WHERE agent_key = ? ORDER BY seq", (key,)
+            )
+            yield json.loads(ifi), [n[0] for n in names]
+
+    def iter_attachments(self) -> Iterator[Attachment]:
+        """Every stored attachment."""
+        for sha, ctype, content in self._doc_rows(
+            "SELECT sha2, content_type, content FROM attachments ORDER BY sha2"
+        ):
+            yield Attachment(sha, ctype, bytes(content))

@@ -1,0 +1,171 @@
+"""The refresh: statements flow one way from the store into ``statements_all``.
+
+The watermark is the store's ``seq`` of the last statement loaded, kept in ``etl_state`` inside
+the same atomic write as the rows (so a failed refresh leaves both untouched and re-running is
+idempotent). Statements are read with the storage contract's ``iter_since`` in batches of
+``batch_size``, flattened and appended, so memory is bounded by one batch whatever the store
+holds. A voiding statement marks its target voided whenever either arrives; a late arrival (old
+``timestamp``, new ``stored``) is just another new ``seq``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from analytics.flatten import flatten
+from analytics.warehouse import Connection, Warehouse
+from statements.timefmt import to_us
+
+ENRICH_SQL = """
+UPDATE statements_all AS s
+SET person_key = r.person_key, department_id = r.department_id, role_code = r.role_code
+FROM (
+    SELECT s2.seq, m.person_key, h.department_id, h.role_code
+    FROM statements_all AS s2
+    JOIN (
+        SELECT actor_key, min(person_key) AS person_key
+        FROM identity.identity_map GROUP BY actor_key
+    ) AS m USING (actor_key)
+    LEFT JOIN staff_history AS h
+        ON h.person_key = m.person_key
+        AND (h.valid_from IS NULL OR h.valid_from <= CAST(s2."timestamp" AS DATE))
+        AND (h.valid_to IS NULL OR CAST(s2."timestamp" AS DATE) < h.valid_to)
+    WHERE s2.seq > $after
+) AS r
+WHERE s.seq = r.seq
+"""
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What one refresh did.
+
+    ``voided`` counts rows already in the warehouse that this refresh's voiding statements
+    marked voided (a target the store had already flagged arrives with ``voided`` set).
+    """
+
+    loaded: int
+    voided: int
+    last_seq: int
+    full: bool
+    as_of: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready rendering."""
+        return {
+            "loaded": self.loaded,
+            "voided": self.voided,
+            "last_seq": self.last_seq,
+            "full": self.full,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+
+def watermark(conn: Connection) -> int:
+    """The ``seq`` of the last statement loaded (0 when none)."""
+    row = conn.execute("SELECT max(last_seq) FROM etl_state").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def refresh(
+    store: Any,
+    warehouse: Warehouse,
+    secret: bytes,
+    *,
+    full: bool = False,
+    as_of: date | None = None,
+    batch_size: int = 50_000,
+    wait: bool = True,
+) -> RefreshResult:
+    """Load statements stored after the watermark (all of them with ``full``).
+
+    ``as_of`` loads only statements stored up to the end of that day (UTC); the watermark then
+    stops there, so a later refresh continues from it.
+    """
+    limit_us = to_us(datetime.combine(as_of + timedelta(days=1), time(), UTC)) if as_of else None
+    with warehouse.write(wait=wait) as conn:
+        if full:
+            conn.execute("DELETE FROM statements_all")
+            conn.execute("DELETE FROM etl_state")
+        start = watermark(conn)
+        conn.execute("DELETE FROM statements_all WHERE seq > ?", [start])
+        loaded, voided, last = 0, 0, start
+        for batch in store.iter_since(start, batch_size):
+            keep = batch if limit_us is None else [r for r in batch if r.stored_us < limit_us]
+            if keep:
+                voided += load_batch(conn, keep, secret)
+                loaded += len(keep)
+                last = keep[-1].seq
+            if len(keep) < len(batch):
+                break
+        enrich(conn, after_seq=start)
+        conn.execute("DELETE FROM etl_state")
+        conn.execute(
+            "INSERT INTO etl_state SELECT ?, (SELECT max(stored) FROM statements_all), ?, ?",
+            [last, datetime.now(UTC), as_of],
+        )
+    return RefreshResult(loaded, voided, last, full, as_of)
+
+
+def load_batch(conn: Connection, records: list[Any], secret: bytes) -> int:
+    """Append one batch, apply its voiding statements; return how many rows became voided."""
+    flat = flatten(records, secret)
+    conn.register("etl_batch", flat.frame.to_arrow())
+    try:
+        conn.execute("INSERT INTO statements_all BY NAME SELECT * FROM etl_batch")
+        row = conn.execute(
+            "UPDATE statements_all SET voided = true WHERE NOT voided AND statement_id IN "
+            "(SELECT object_id FROM etl_batch WHERE is_voiding)"
+        ).fetchone()
+    finally:
+        conn.unregister("etl_batch")
+    if flat.actors:
+        conn.execute(
+            "INSERT INTO identity.actor_ifi SELECT k, v FROM "
+            "(SELECT unnest(?) AS k, unnest(?) AS v) AS n "
+            "WHERE k NOT IN (SELECT actor_key FROM identity.actor_ifi)",
+            [list(flat.actors), list(flat.actors.values())],
+        )
+    return int(row[0]) if row else 0
+
+
+def enrich(conn: Connection, *, after_seq: int = -1) -> None:
+    """Set person_key, department_id and role_code (as of each statement) for rows after a seq.
+
+    Run for new rows after a refresh and for every row after a staff import; rows whose actor
+    matches no staff identity keep NULLs and show in :func:`unmatched`.
+    """
+    conn.execute(
+        "UPDATE statements_all SET person_key = NULL, department_id = NULL, role_code = NULL "
+        "WHERE seq > ?",
+        [after_seq],
+    )
+    conn.execute(ENRICH_SQL, {"after": after_seq})
+
+
+UNMATCHED_SQL = """
+SELECT s.actor_key, a.ifi, count(*) AS statements,
+       min(s."timestamp") AS first_seen, max(s."timestamp") AS last_seen
+FROM statements_all AS s
+LEFT JOIN (SELECT actor_key, min(ifi) AS ifi FROM identity.actor_ifi GROUP BY actor_key) AS a
+    USING (actor_key)
+WHERE s.person_key IS NULL AND s.actor_key IS NOT NULL AND NOT s.voided AND NOT s.is_voiding
+GROUP BY ALL
+ORDER BY statements DESC, s.actor_key
+"""
+
+
+def unmatched(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """Actors of (non-voided) statements that match no staff identity, most statements first."""
+    with warehouse.read(identity=True) as conn:
+        has_identity = conn.execute(
+            "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'identity'"
+        ).fetchone()
+        sql = UNMATCHED_SQL
+        if not has_identity or not has_identity[0]:
+            sql = sql.replace("identity.actor_ifi", "(SELECT '' AS actor_key, '' AS ifi)")
+        cursor = conn.execute(sql)
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

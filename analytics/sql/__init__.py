@@ -1,0 +1,1 @@
+"""Shipped SQL: the warehouse schema (package data)."""

@@ -1,0 +1,152 @@
+"""``make bench``: the benchmark suite. Starts gunicorn as deployed, drives it over loopback
+from this (separate) process, and writes ``var/bench/report.md`` and ``report.json``.
+
+Every throughput figure is a median over ``--reps`` repetitions and is reported with its ratio
+to a baseline measured in the same run (a trivial Flask endpoint that only parses the same JSON
+on the same gunicorn settings), because these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench import sections
+from bench.loadgen import Request, run
+from bench.server import gunicorn, rss_mb, worker_pids
+from bench.workload import batches, prefill, statement
+from lrs.credentials import new_credential
+from statements.store.sqlite import SQLiteStore
+
+KEY, SECRET = "bench", "bench-secret"
+AUTH = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+HEADERS = {"Authorization": AUTH, "X-Experience-API-Version": "1.0.3",
+           "Content-Type": "application/json"}
+
+
+def median_run(reps: int, once: Callable[[int], dict[str, float]]) -> dict[str, float]:
+    """Run ``once(rep)`` ``reps`` times; the median of every figure."""
+    runs = [once(rep) for rep in range(reps)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def ingest(port: int, seed: int, reps: int, batch: int, clients: int, per_client: int) -> dict[str, float]:
+    """Statements/s posting ``batch``-sized bodies (1 = single statements)."""
+
+    def once(rep: int) -> dict[str, float]:
+        rng = random.Random(seed * 1000 + rep)
+        bodies = {}
+        for c in range(clients):
+            for i in range(per_client):
+                items = [statement(rng, i) for _ in range(batch)]
+                bodies[(c, i)] = json.dumps(items if batch > 1 else items[0]).encode()
+
+        def make(c: int, i: int) -> Request:
+            return ("POST", "/xapi/statements", bodies[(c, i)], HEADERS)
+
+        return run("127.0.0.1", port, make, clients, per_client).summary(batch)
+
+    return median_run(reps, once)
+
+
+def queries(port: int, seed: int, reps: int) -> dict[str, dict[str, float]]:
+    """Filtered GETs with limit=100: verb+since, activity, agent, registration."""
+    rng = random.Random(seed)
+    regs = [s["context"]["registration"] for s in next(batches(1, 200, 200))]
+    kinds: dict[str, Callable[[], dict[str, str]]] = {
+        "verb+since": lambda: {"verb": "http://adlnet.gov/expapi/verbs/passed",
+                               "since": "2025-01-01T02:00:00Z"},
+        "activity": lambda: {"activity": f"http://hospital.example/activities/{rng.randrange(200)}"},
+        "agent": lambda: {"agent": json.dumps({"mbox": f"mailto:staff{rng.randrange(2000)}@hospital.example"})},
+        "registration": lambda: {"registration": regs[rng.randrange(len(regs))]},
+    }
+    out = {}
+    for name, params in kinds.items():
+        paths = [f"/xapi/statements?{urlencode({**params(), 'limit': 100})}" for _ in range(400)]
+
+        def make(c: int, i: int, paths: list[str] = paths) -> Request:
+            return ("GET", paths[(c * 200 + i) % len(paths)], None, HEADERS)
+
+        out[name] = median_run(reps, lambda _r, make=make: run("127.0.0.1", port, make, 2, 100).summary())
+    return out
+
+
+def lrs_env(data_dir: Path) -> dict[str, str]:
+    """Environment of the LRS server under test."""
+    return {"LRS_DATA_DIR": str(data_dir), "LRS_WORKERS": "2", "LRS_SECRET_KEY": "bench"}
+
+
+def prepare_store(data_dir: Path, seed: int, total: int, already: int) -> SQLiteStore:
+    """Open the store, add the bench credential once, prefill to ``total`` statements."""
+    store = SQLiteStore(data_dir / "lrs.db")
+    store.init()
+    if store.get_credential(KEY) is None:
+        cred, _ = new_credential("bench", ["all"], 0, key=KEY, secret=SECRET)
+        store.add_credential(cred)
+    if total > already:
+        prefill(store, seed + already, total - already)
+    return store
+
+
+def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """Ingest at small and large store sizes, queries and worker RSS at the large size."""
+    small, large = args.small, args.large
+    with gunicorn("bench.baseline_app:create_baseline_app()", lrs_env(Path(tempfile.mkdtemp())),
+                  "/xapi/about") as (port, _pid):
+        report["baseline"] = {
+            "batch100": ingest(port, 1, args.reps, 100, 4, args.requests),
+            "single": ingest(port, 2, args.reps, 1, 4, args.requests * 10),
+        }
+    data_dir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
+    for label, size, already in (("small", small, 0), ("large", large, small)):
+        started = time.perf_counter()
+        prepare_store(data_dir, args.seed, size, already)
+        report.setdefault("prefill_s", {})[label] = time.perf_counter() - started
+        with gunicorn("lrs.app:create_app()", lrs_env(data_dir), "/xapi/about") as (port, pid):
+            section: dict[str, Any] = {"stored": size}
+            section["batch100"] = ingest(port, 3, args.reps, 100, 4, args.requests)
+            section["single"] = ingest(port, 4, args.reps, 1, 4, args.requests * 10)
+            if label == "large":
+                section["queries"] = queries(port, 5, args.reps)
+            section["worker_rss_mb"] = max((rss_mb(p) for p in worker_pids(pid)), default=0.0)
+            report[label] = section
+    report["data_dir"] = str(data_dir)
+
+
+def main() -> None:
+    """Parse options, run the sections, write the report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=25, help="batch requests per client")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=Path("var/bench"))
+    parser.add_argument("--skip-analytics", action="store_true")
+    args = parser.parse_args()
+    report: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                              "args": {k: str(v) for k, v in vars(args).items()}}
+    t0 = time.perf_counter()
+    lrs_section(args, report)
+    if not args.skip_analytics:
+        sections.analytics(args, report)
+    report["total_s"] = time.perf_counter() - t0
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, indent=2))
+    markdown = sections.render(report)
+    (args.out / "report.md").write_text(markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

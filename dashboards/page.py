@@ -1,0 +1,46 @@
+"""What a dashboard page is made of, independent of Flask: tiles, panels, messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+
+from dashboards.tables import Table
+
+
+@dataclass
+class Tile:
+    """One headline number with a label and an optional sub-line."""
+
+    label: str
+    value: str
+    detail: str = ""
+    alert: bool = False
+
+
+@dataclass
+class Panel:
+    """A chart (optional) with the data table under it and a caption."""
+
+    id: str
+    title: str
+    figure: go.Figure | None = None
+    table: Table | None = None
+    note: str = ""
+    click: str = ""
+
+
+@dataclass
+class Page:
+    """One page's content; ``audit`` is set when staff-level rows are shown."""
+
+    title: str
+    intro: str = ""
+    tiles: list[Tile] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    audit: dict[str, Any] | None = None

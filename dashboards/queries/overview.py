@@ -1,0 +1,178 @@
+"""Overview page: hospital KPIs, department compliance and data-quality warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from dashboards.data import Reader
+from dashboards.filters import Filters
+from dashboards.queries.common import (
+    dept_where,
+    month_of,
+    role_where,
+    roles_table,
+    snapshot_of,
+    wilson,
+)
+
+COMPLIANT = ("compliant", "expiring_30", "expiring_60", "expiring_90")
+
+
+@dataclass
+class Overview:
+    """Everything the overview page shows."""
+
+    month: dt.date
+    compliance: float | None
+    readiness: float | None
+    weakest: str | None
+    flag_counts: dict[str, int]
+    expiring_30: int | None
+    statements_24h: int | None
+    last_refresh: dt.datetime | None
+    departments: pl.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+def department_compliance(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
+    """Per department at ``month``: counts, compliance with a Wilson 95 % interval, readiness."""
+    where, params = dept_where(f)
+    frame = r.frame(
+        f"""
+        SELECT d.department_id, d.name, d.service_line,
+               sum(m.n_required)::BIGINT AS n_required, sum(m.n_compliant)::BIGINT AS n_compliant,
+               sum(m.readiness * m.n_required) / nullif(sum(m.n_required), 0) AS readiness,
+               arg_min(c.name, m.compliance_shrunk) AS weakest
+        FROM dept_competency_month m
+        JOIN departments d USING (department_id)
+        LEFT JOIN competencies c USING (competency_id)
+        WHERE m.month = ? AND {where}
+        GROUP BY ALL ORDER BY d.service_line, d.name
+        """,
+        [month, *params],
+    )
+    bounds = [wilson(k, n) for k, n in zip(frame["n_compliant"], frame["n_required"], strict=True)]
+    return frame.with_columns(
+        compliance=pl.col("n_compliant")
+        / pl.when(pl.col("n_required") > 0).then(pl.col("n_required")),
+        lo=pl.Series([b[0] for b in bounds], dtype=pl.Float64),
+        hi=pl.Series([b[1] for b in bounds], dtype=pl.Float64),
+    )
+
+
+def _flag_counts(r: Reader, f: Filters, month: dt.date) -> dict[str, int]:
+    if not r.has("flags"):
+        return {}
+    where, params = dept_where(f)
+    rows = r.rows(
+        f"SELECT flag, count(*) FROM flags JOIN departments d USING (department_id) "
+        f"WHERE month = ? AND {where} GROUP BY flag",
+        [month, *params],
+    )
+    return {str(k): int(v) for k, v in rows}
+
+
+def _expiring(r: Reader, f: Filters) -> int | None:
+    snap = snapshot_of(r, f)
+    if snap is None:
+        return None
+    dw, dp = dept_where(f)
+    rw, rp = role_where(f)
+    row = r.rows(
+        f"""SELECT count(*) FROM person_competency_status p
+        JOIN departments d USING (department_id)
+        LEFT JOIN {roles_table(r)} r ON r.role_code = p.role_code
+        WHERE p.as_of = ? AND p.expires_on > ? AND p.expires_on <= ? + 30 AND {dw} AND {rw}""",
+        [snap, snap, snap, *dp, *rp],
+    )
+    return int(row[0][0])
+
+
+def _last_refresh(r: Reader) -> dt.datetime | None:
+    if not r.has("etl_state"):
+        return None
+    cols = r.columns["etl_state"]
+    col = next((c for c in ("last_refresh_at", "refreshed_at") if c in cols), None)
+    if col is None:
+        return None
+    value = r.rows(f"SELECT max({col}) FROM etl_state")[0][0]
+    return value if isinstance(value, dt.datetime) else None
+
+
+def _statements_24h(r: Reader, until: dt.datetime) -> int | None:
+    if not r.has("statements"):
+        return None
+    row = r.rows(
+        "SELECT count(*) FROM statements WHERE stored > ?::TIMESTAMPTZ - INTERVAL 24 HOUR "
+        "AND stored <= ?::TIMESTAMPTZ",
+        [until, until],
+    )
+    return int(row[0][0])
+
+
+def data_quality(r: Reader, f: Filters, month: dt.date) -> list[str]:
+    """Warnings: unmatched actors, departments without census for the shown month."""
+    out: list[str] = []
+    if r.has("unmatched_actors"):
+        n, st = r.rows("SELECT count(*), coalesce(sum(statements), 0) FROM unmatched_actors")[0]
+        if n:
+            out.append(f"{n} xAPI actors ({st} statements) match no staff member.")
+    where, params = dept_where(f)
+    if not r.has("census"):
+        out.append("No census imported: incident rates and the safety linkage are disabled.")
+        return out
+    missing = [
+        str(name)
+        for (name,) in r.rows(
+            f"SELECT d.name FROM departments d WHERE {where} AND NOT EXISTS "
+            "(SELECT 1 FROM census c "
+            "WHERE c.department_id = d.department_id AND c.month = ?) ORDER BY d.name",
+            [*params, month],
+        )
+    ]
+    if missing:
+        out.append(f"Census missing for {month:%Y-%m}: {', '.join(missing)}.")
+    return out
+
+
+def overview(r: Reader, f: Filters, now: dt.datetime) -> Overview:
+    """The overview of the hospital (or the filtered part of it) at the as-of date."""
+    r.need("departments", "competencies", "dept_competency_month")
+    month = month_of(r, f)
+    depts = department_compliance(r, f, month)
+    total_n = int(depts["n_required"].sum() or 0)
+    compliance = readiness = None
+    if total_n:
+        compliance = float(depts["n_compliant"].sum()) / total_n
+        readiness = float((depts["readiness"].fill_null(0) * depts["n_required"]).sum()) / total_n
+    weakest = _weakest(r, f, month)
+    until = now if f.as_of is None else dt.datetime.combine(f.as_of, dt.time.max, dt.UTC)
+    return Overview(
+        month=month,
+        compliance=compliance,
+        readiness=readiness,
+        weakest=weakest,
+        flag_counts=_flag_counts(r, f, month),
+        expiring_30=_expiring(r, f),
+        statements_24h=_statements_24h(r, until),
+        last_refresh=_last_refresh(r),
+        departments=depts,
+        warnings=data_quality(r, f, month),
+    )
+
+
+def _weakest(r: Reader, f: Filters, month: dt.date) -> str | None:
+    where, params = dept_where(f)
+    rows: list[Any] = r.rows(
+        f"""SELECT c.name, sum(m.n_compliant) / nullif(sum(m.n_required), 0) AS rate
+        FROM dept_competency_month m JOIN departments d USING (department_id)
+        JOIN competencies c USING (competency_id)
+        WHERE m.month = ? AND {where} GROUP BY c.name HAVING rate IS NOT NULL
+        ORDER BY rate LIMIT 1""",
+        [month, *params],
+    )
+    return f"{rows[0][0]} ({rows[0][1]:.0%})" if rows else None

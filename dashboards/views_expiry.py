@@ -1,0 +1,125 @@
+"""Page builders for the expiry cliff / clearance and the protocol-change burn-down."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboards import figures
+from dashboards.access import Viewer
+from dashboards.data import Reader
+from dashboards.filters import Filters
+from dashboards.page import Page, Panel
+from dashboards.queries import expiry as q_expiry
+from dashboards.tables import cell, from_frame
+
+
+def expiry_page(r: Reader, f: Filters, task_id: str, viewer: Viewer) -> Page:
+    """Upcoming expiries by week and department; who is cleared for a regulated task."""
+    snap, cliff = q_expiry.expiry_cliff(r, f)
+    panels = [
+        Panel(
+            "expiry",
+            "Expiry cliff",
+            figures.expiry_cliff(cliff),
+            from_frame(
+                f"Expiring credentials per week after {snap}",
+                cliff,
+                [("week", "Week starting"), ("department", "Department"), ("expiring", "Expiring")],
+            ),
+        )
+    ]
+    page = Page(
+        "Expiry cliff and clearance", intro=f"Compliance snapshot of {snap}.", panels=panels
+    )
+    if not r.has("regulated_tasks", "cleared"):
+        page.warnings.append("Clearance has not been computed yet (no regulated tasks).")
+        return page
+    cl = q_expiry.clearance(r, f, task_id, with_rows=viewer.can_staff)
+    names = dict(zip(cl.tasks["task_id"].to_list(), cl.tasks["name"].to_list(), strict=True))
+    page.extra.update(
+        tasks=names,
+        task_id=cl.task_id,
+        clearance_snapshot=cl.snapshot,
+        keep=[("task_id", cl.task_id)],
+    )
+    title = f"{names.get(cl.task_id, cl.task_id)}: cleared on {cell(cl.snapshot)}"
+    page.panels.append(
+        Panel(
+            "clearance",
+            "Clearance",
+            None,
+            from_frame(
+                title,
+                cl.summary,
+                [("department", "Department"), ("cleared", "Cleared"), ("staff", "Staff")],
+                note="Clearance uses compliance only (never readiness).",
+            ),
+        )
+    )
+    if cl.rows is not None:
+        page.panels.append(
+            Panel(
+                "cleared-staff",
+                "Cleared staff",
+                None,
+                from_frame(
+                    f"{title} — staff-level view, audited",
+                    cl.rows,
+                    [
+                        ("person", "Person"),
+                        ("department", "Department"),
+                        ("role", "Role"),
+                        ("cleared", "Cleared"),
+                        ("evidence_statement_ids", "Evidence statement ids"),
+                    ],
+                ),
+            )
+        )
+        page.audit = {"page": "clearance", "task_id": cl.task_id, "as_of": cell(cl.snapshot)}
+    return page
+
+
+def protocols_page(r: Reader, f: Filters) -> Page:
+    """Burn-down per protocol change: share retrained since the change against its due date."""
+    snap, changes, curve = q_expiry.burn_down(r, f)
+    page = Page(
+        "Protocol-change burn-down",
+        intro=(
+            "A person counts as retrained from the date of their latest evidence after the change "
+            f"(a lower bound). Snapshot {cell(snap)}."
+        ),
+    )
+    if changes.is_empty():
+        page.message = "No protocol change on or before the chosen date."
+        return page
+    for k, ch in enumerate(changes.iter_rows(named=True)):
+        g = (
+            curve.filter(
+                (pl.col("competency_id") == ch["competency_id"])
+                & (pl.col("change_date") == ch["change_date"])
+            )
+            if curve.height
+            else curve
+        )
+        fig = figures.burn_down(g, ch["competency"], ch["change_date"], ch["due_date"])
+        last = g.filter(pl.col("day") == pl.col("day").max()) if g.height else g
+        page.panels.append(
+            Panel(
+                f"burn-{k}",
+                ch["competency"],
+                fig,
+                from_frame(
+                    f"{ch['competency']} {ch.get('new_version') or ''}: "
+                    f"changed {ch['change_date']}, "
+                    f"due {ch['due_date']}",
+                    last,
+                    [
+                        ("department", "Department"),
+                        ("share", "Retrained", "pct"),
+                        ("required", "Required staff"),
+                        ("day", "As of"),
+                    ],
+                ),
+            )
+        )
+    return page

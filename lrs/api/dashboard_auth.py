@@ -1,0 +1,179 @@
+"""Browser sign-in for the dashboards and the hooks that mount them (``/dashboards/sign-in``).
+
+Design: the dashboards package may not import ``lrs`` (layers), so this module owns the
+credential check and hands :func:`dashboards.pages.init_app` a :class:`~dashboards.access.Hooks`
+with callables for the current viewer, auditing and CSRF. The signed session (Flask's cookie,
+``SECRET_KEY``) holds only the credential key and a fingerprint of its secret hash; every
+request re-reads the credential, so revoking it or rotating its secret ends the session.
+Cookie: HttpOnly, SameSite=Lax, path ``/dashboards``, Secure whenever the request is HTTPS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask.sessions import SecureCookieSessionInterface
+
+from dashboards.access import READ, STAFF, Hooks, Viewer
+from dashboards.data import WarehouseSource
+from dashboards.pages import init_app as init_dashboards
+from dashboards.pages import secure_headers
+from lrs.audit import audit_event
+from lrs.extensions import services
+from statements.store.base import Credential
+
+bp = Blueprint("dashboard_auth", __name__, url_prefix="/dashboards")
+bp.after_request(secure_headers)
+
+SESSION_HOURS = 8
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Secure cookies whenever the request came over TLS (or the app config says so)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def _fingerprint(cred: Credential) -> str:
+    return hashlib.sha256(cred.secret_hash.encode()).hexdigest()[:32]
+
+
+def _scopes(cred: Credential) -> frozenset[str]:
+    granted = set(cred.scopes)
+    if STAFF in granted:
+        granted.add(READ)
+    return frozenset(granted)
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf_token", "")
+    kept = session.get("csrf")
+    return isinstance(kept, str) and bool(sent) and hmac.compare_digest(sent, kept)
+
+
+def current_viewer() -> Viewer | None:
+    """The signed-in viewer, re-checked against the store (None when signed out or revoked)."""
+    key, fp = session.get("viewer_key"), session.get("viewer_fp")
+    if not isinstance(key, str) or not isinstance(fp, str):
+        return None
+    cred = services().store.get_credential(key)
+    if cred is None or cred.revoked or not hmac.compare_digest(_fingerprint(cred), fp):
+        session.pop("viewer_key", None)
+        return None
+    return Viewer(key=cred.key, name=cred.name, scopes=_scopes(cred))
+
+
+def _safe_next(raw: str) -> str:
+    if raw.startswith("/dashboards/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return "/dashboards/"
+
+
+def _form(error: str = "", status: int = 200) -> Response:
+    html = render_template(
+        "dashboards/signin.html",
+        error=error,
+        csrf_token=csrf_token(),
+        next=_safe_next(request.values.get("next", "")),
+        action="/dashboards/sign-in",
+        viewer=None,
+        nav=(),
+        demo=False,
+        query="",
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/sign-in")
+def sign_in_form() -> Response:
+    """The sign-in form."""
+    return _form()
+
+
+@bp.post("/sign-in")
+def sign_in() -> Any:
+    """Check key + secret and the analytics scopes; start a session."""
+    if not _csrf_ok():
+        return _form("The form expired; please sign in again.", 400)
+    key, secret = request.form.get("key", "").strip(), request.form.get("secret", "")
+    svc = services()
+    cred = svc.store.get_credential(key) if key else None
+    if cred is None or cred.revoked or not svc.verifier.verify(cred, secret):
+        return _form("Unknown key or wrong secret.", 401)
+    scopes = _scopes(cred)
+    if not scopes & {READ, STAFF}:
+        return _form(
+            "This credential has no analytics scope (analytics/read or "
+            "analytics/staff); ask an administrator for one.",
+            403,
+        )
+    session.clear()
+    session.permanent = True
+    session.update(
+        viewer_key=cred.key, viewer_fp=_fingerprint(cred), csrf=secrets.token_urlsafe(32)
+    )
+    audit_event("dashboard.sign_in", {"scopes": sorted(scopes)}, actor=cred.key)
+    return redirect(_safe_next(request.form.get("next", "")), code=303)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Any:
+    """End the session (CSRF-checked)."""
+    if not _csrf_ok():
+        return _form("The form expired; please sign in again.", 400)
+    key = session.get("viewer_key")
+    session.clear()
+    if isinstance(key, str):
+        audit_event("dashboard.sign_out", {}, actor=key)
+    return redirect("/dashboards/sign-in", code=303)
+
+
+def _audit(viewer: Viewer, action: str, detail: dict[str, Any]) -> None:
+    audit_event(action, detail, actor=viewer.key)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.fromtimestamp(services().clock() / 1_000_000, dt.UTC)
+
+
+def install(app: Flask) -> None:
+    """Configure the session cookie, register sign-in/out and mount the dashboards."""
+    app.config["SESSION_COOKIE_NAME"] = "lrs_dashboards"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_PATH"] = "/dashboards"
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=SESSION_HOURS)
+    app.session_interface = _SessionInterface()
+    app.register_blueprint(bp)
+    settings = services(app).settings
+    hooks = Hooks(
+        source=WarehouseSource(settings.resolved_warehouse_path),
+        viewer=current_viewer,
+        audit=_audit,
+        csrf_token=csrf_token,
+        now=_now,
+    )
+    init_dashboards(app, hooks)

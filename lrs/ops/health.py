@@ -1,0 +1,58 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (the store and the warehouse answer).
+
+Neither needs credentials, so that a load balancer or an orchestrator can poll them. ``/readyz``
+answers 503 with the JSON error shape, one item per failing dependency, when it is not ready.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify
+
+from lrs.errors import error_response
+from lrs.extensions import services
+from statements.errors import FieldError, LRSError
+
+bp = Blueprint("ops_health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness: 200 whenever the worker can answer at all."""
+    return jsonify({"status": "ok"})
+
+
+def _check_store() -> None:
+    """A cheap indexed read; raises a domain error when the store cannot answer."""
+    services().store.get_credential("readyz-probe")
+
+
+def _check_warehouse(path: Path) -> str:
+    """``absent`` before the first refresh, ``ok`` when it opens read-only; raises otherwise."""
+    if not path.exists():
+        return "absent"
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+        conn.execute("SELECT 1").fetchall()
+    return "ok"
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Readiness: 200 when the store answers and the warehouse (if built) opens."""
+    checks: dict[str, str] = {}
+    failures: list[FieldError] = []
+    try:
+        _check_store()
+        checks["store"] = "ok"
+    except LRSError as exc:
+        failures.append(FieldError("store", "unavailable", exc.message))
+    try:
+        checks["warehouse"] = _check_warehouse(services().settings.resolved_warehouse_path)
+    except Exception as exc:  # any driver error means "not reachable"
+        failures.append(FieldError("warehouse", "unavailable", str(exc)))
+    if failures:
+        return error_response(503, "not ready", [f.as_dict() for f in failures])
+    return jsonify({"status": "ready", "checks": checks})

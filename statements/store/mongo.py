@@ -1,0 +1,117 @@
+"""MongoDB backend (pymongo): the same storage protocol as the SQLite store, scaled out.
+
+Selected by ``LRS_STORE_URL=mongodb://…`` / ``mongodb+srv://…`` (standalone, replica set,
+sharded cluster or a MongoDB-compatible service); ``mongomock://localhost/<db>`` runs it on
+mongomock's in-memory engine for development and tests. Layout, indexes, atomic batches and
+sharding are described in ``docs/mongodb.md``. The parts live in:
+
+* :mod:`statements.store.mongo_conn` — lazy per-process client, settings, error translation;
+* :mod:`statements.store.mongo_codec` — the statement document (opaque JSON body + indexed
+  fields);
+* :mod:`statements.store.mongo_batch` — atomic batches (transaction or insert-then-compensate);
+* :mod:`statements.store.mongo_statements` — queries, paging, export;
+* :mod:`statements.store.mongo_documents` — documents, Activities, Agents;
+* :mod:`statements.store.mongo_audit` — the append-only, hash-chained audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+
+from statements.store.base import Credential
+from statements.store.mongo_audit import MongoAudit
+from statements.store.mongo_documents import MongoDocuments
+from statements.store.mongo_statements import MongoStatements
+
+# Every index the backend relies on, by collection (created by ``init`` / ``lrs init``).
+INDEXES: dict[str, list[IndexModel]] = {
+    "statements": [
+        # Not unique: the counters document hands out each seq once, and a unique index on a
+        # field other than the shard key cannot exist on a sharded collection.
+        IndexModel([("seq", ASCENDING)], name="seq"),
+        IndexModel([("keys", ASCENDING), ("seq", ASCENDING)], name="keys_seq"),
+        IndexModel([("stored_us", ASCENDING), ("seq", ASCENDING)], name="stored_seq"),
+        IndexModel([("authority_key", ASCENDING), ("seq", ASCENDING)], name="authority_seq"),
+        IndexModel([("ref_target", ASCENDING)], name="ref_target"),
+        IndexModel([("voids", ASCENDING)], name="voids"),
+        IndexModel([("batch", ASCENDING)], name="batch"),
+    ],
+    "documents": [
+        IndexModel(
+            [
+                ("kind", ASCENDING),
+                ("activity_id", ASCENDING),
+                ("agent_key", ASCENDING),
+                ("registration", ASCENDING),
+                ("updated_us", ASCENDING),
+            ],
+            name="scope_updated",
+        )
+    ],
+    "credentials": [IndexModel([("created", ASCENDING), ("_id", ASCENDING)], name="created")],
+    "batches": [IndexModel([("first_seq", ASCENDING)], name="first_seq")],
+    "audit_log": [
+        IndexModel([("actor", ASCENDING), ("_id", ASCENDING)], name="actor_seq"),
+        IndexModel([("at_us", ASCENDING)], name="at"),
+    ],
+}
+
+
+class MongoStore(MongoStatements, MongoDocuments, MongoAudit):
+    """Statements, attachments, documents, credentials, Activities and Agents in MongoDB."""
+
+    def init(self) -> None:
+        """Create collections' indexes (idempotent) and recover interrupted batches."""
+        with self.guard():
+            for name, models in INDEXES.items():
+                self.db[name].create_indexes(models)
+        self.recover_batches()
+
+    # -- credentials -------------------------------------------------------------------------
+    def add_credential(self, credential: Credential) -> None:
+        """Store a new credential; ``Conflict`` if the key exists."""
+        with self.guard(f"credential {credential.key} exists"):
+            self.db.credentials.insert_one(
+                {
+                    "_id": credential.key,
+                    "secret_hash": credential.secret_hash,
+                    "name": credential.name,
+                    "scopes": list(credential.scopes),
+                    "authority": json.dumps(credential.authority),
+                    "created": credential.created,
+                    "revoked": credential.revoked,
+                }
+            )
+
+    def get_credential(self, key: str) -> Credential | None:
+        """The credential with this key, revoked or not."""
+        with self.guard():
+            raw = self.db.credentials.find_one({"_id": key})
+        return None if raw is None else _credential(raw)
+
+    def list_credentials(self) -> list[Credential]:
+        """All credentials, oldest first."""
+        with self.guard():
+            found = list(self.db.credentials.find().sort([("created", 1), ("_id", 1)]))
+        return [_credential(raw) for raw in found]
+
+    def revoke_credential(self, key: str) -> bool:
+        """Mark revoked; False when the key is unknown."""
+        with self.guard():
+            result = self.db.credentials.update_one({"_id": key}, {"$set": {"revoked": True}})
+        return bool(result.matched_count)
+
+
+def _credential(raw: dict[str, Any]) -> Credential:
+    return Credential(
+        key=raw["_id"],
+        secret_hash=raw["secret_hash"],
+        name=raw["name"],
+        scopes=tuple(raw["scopes"]),
+        authority=json.loads(raw["authority"]),
+        created=raw["created"],
+        revoked=bool(raw.get("revoked")),
+    )

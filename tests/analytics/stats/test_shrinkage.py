@@ -1,0 +1,76 @@
+"""Empirical-Bayes shrinkage: fitted priors recover simulated ones; small units shrink most."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.stats.shrinkage import (
+    MAX_PRECISION,
+    BetaPrior,
+    GammaPrior,
+    fit_beta_binomial,
+    fit_gamma_poisson,
+    shrink_proportions,
+    shrink_rates,
+)
+
+
+def test_beta_binomial_recovers_a_simulated_prior():
+    rng = np.random.default_rng(5)
+    n = rng.integers(20, 80, size=400)
+    x = rng.binomial(n, rng.beta(18, 2, size=400))
+    prior = fit_beta_binomial(x, n)
+    assert prior.mean == pytest.approx(0.9, abs=0.01)
+    assert 12 < prior.alpha + prior.beta < 30
+
+
+def test_no_overdispersion_pools_completely():
+    n = np.full(50, 40)
+    x = np.full(50, 36)
+    prior = fit_beta_binomial(x, n)
+    assert prior.alpha + prior.beta == pytest.approx(MAX_PRECISION, rel=0.01)
+
+
+def test_posterior_is_conjugate_and_small_units_shrink_more():
+    prior = BetaPrior(9.0, 1.0)
+    shrunk = shrink_proportions([1, 10], [4, 40], prior)
+    assert shrunk.estimate[0] == pytest.approx(10 / 14)
+    assert shrunk.estimate[1] == pytest.approx(19 / 50)
+    raw = np.array([0.25, 0.25])
+    assert abs(shrunk.estimate[0] - raw[0]) > abs(shrunk.estimate[1] - raw[1])
+    assert np.all(shrunk.low < shrunk.estimate) and np.all(shrunk.estimate < shrunk.high)
+
+
+def test_empty_unit_gets_the_prior():
+    shrunk = shrink_proportions([0], [0], BetaPrior(8.0, 2.0))
+    assert shrunk.estimate[0] == pytest.approx(0.8)
+
+
+def test_bad_proportions_are_refused():
+    with pytest.raises(ValueError):
+        shrink_proportions([5], [4], BetaPrior(1, 1))
+    with pytest.raises(ValueError):
+        fit_beta_binomial([0], [0])
+
+
+def test_gamma_poisson_recovers_a_simulated_prior():
+    rng = np.random.default_rng(9)
+    exposure = rng.uniform(500, 1500, size=300)
+    rates = rng.gamma(4.0, 0.004 / 4.0, size=300)
+    prior = fit_gamma_poisson(rng.poisson(rates * exposure), exposure)
+    assert prior.mean == pytest.approx(0.004, rel=0.08)
+    assert 2.0 < prior.shape < 8.0
+
+
+def test_rates_per_thousand_and_shrinkage():
+    prior = GammaPrior(2.0, 500.0)  # mean 4 per 1,000
+    shrunk = shrink_rates([0, 40], [100, 10000], prior, per=1000)
+    assert shrunk.estimate[0] == pytest.approx(1000 * 2 / 600)
+    assert shrunk.estimate[1] == pytest.approx(1000 * 42 / 10500)
+    assert shrunk.low[0] < shrunk.estimate[0] < shrunk.high[0]
+
+
+def test_no_events_still_fits():
+    prior = fit_gamma_poisson([0, 0, 0], [100, 200, 300])
+    assert prior.mean > 0

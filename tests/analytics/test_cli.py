@@ -1,0 +1,39 @@
+"""The warehouse commands end to end through click."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lrs.cli import main
+from statements.store import open_store
+from tests.analytics.helpers import rec, stmt
+
+
+def test_refresh_import_sql_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    store = open_store(f"sqlite:///{tmp_path / 'lrs.db'}")
+    store.init()
+    store.insert([rec(stmt(1))], [])
+    store.close()
+    runner = CliRunner()
+    out = runner.invoke(main, ["analytics", "refresh"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["loaded"] == 1
+    roster = tmp_path / "staff.csv"
+    roster.write_text(
+        "person_id,department_id,role_code,hire_date,mbox\np1,icu,rn,2020-01-01,mailto:ann@example.org\np2,icu,rn,bad,mailto:b@example.org\n"
+    )
+    out = runner.invoke(main, ["import", "staff", str(roster)])
+    assert out.exit_code == 1 and "staff.csv:3: hire_date" in out.output
+    out = runner.invoke(main, ["sql", "SELECT department_id FROM statements", "--format", "csv"])
+    assert out.exit_code == 0 and out.output.splitlines() == ["department_id", "icu"]
+    out = runner.invoke(main, ["sql", "DELETE FROM staff"])
+    assert out.exit_code == 1 and "only SELECT" in out.output
+    out = runner.invoke(main, ["analytics", "unmatched"])
+    assert out.exit_code == 0 and "0 unmatched" in out.output
+    out = runner.invoke(main, ["export", "--format", "parquet", str(tmp_path / "pq")])
+    assert out.exit_code == 0 and (tmp_path / "pq" / "staff.parquet").exists()

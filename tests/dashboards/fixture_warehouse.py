@@ -1,0 +1,498 @@
+"""A synthetic warehouse that follows the contract of ANALYTICS.md §9, for dashboard tests.
+
+``build(path)`` writes a small, seeded hospital: every flag kind in the latest month, a tiny
+unit with insufficient data, a protocol change, clearance rows, census for every department
+but one, incidents, linkage estimates and content quality. ``scale`` grows it for benchmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+AS_OF = dt.date(2026, 1, 31)
+REFRESHED = dt.datetime(2026, 1, 31, 6, 0, tzinfo=dt.UTC)
+SERVICE_LINES = ("Critical care", "Medicine", "Surgery", "Women & children")
+SITES = ("North", "South")
+CATEGORIES = ("regulatory", "clinical", "safety", "privacy")
+ROLES = (
+    ("RN", "clinical", "Registered nurse"),
+    ("HCA", "support", "Care assistant"),
+    ("CLERK", "admin", "Ward clerk"),
+    ("AGY", "contractor", "Agency nurse"),
+)
+STATUSES = (
+    "compliant",
+    "expiring_30",
+    "expiring_60",
+    "expired",
+    "overdue",
+    "update_due",
+    "onboarding",
+    "in_grace",
+)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """What was planted, so tests can assert on it."""
+
+    path: Path
+    departments: list[str]
+    competencies: list[str]
+    no_census: str
+    tiny: str
+    priority: tuple[str, str]
+    declining: tuple[str, str]
+    low: tuple[str, str]
+    update: tuple[str, str]
+
+
+def _months(n: int) -> list[dt.date]:
+    out, y, m = [], AS_OF.year, AS_OF.month
+    for _ in range(n):
+        out.append(dt.date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def _dims(rng: np.random.Generator, n_dept: int, n_comp: int) -> dict[str, pl.DataFrame]:
+    depts = pl.DataFrame(
+        {
+            "department_id": [f"D{i + 1}" for i in range(n_dept)],
+            "name": [f"Ward {chr(65 + i % 26)}{i // 26 or ''}" for i in range(n_dept)],
+            "service_line": [SERVICE_LINES[i % len(SERVICE_LINES)] for i in range(n_dept)],
+            "unit_type": [("icu", "med_surg", "or", "peds")[i % 4] for i in range(n_dept)],
+            "site": [SITES[(i // 2) % 2] for i in range(n_dept)],
+        }
+    )
+    comps = pl.DataFrame(
+        {
+            "competency_id": [f"C{i + 1}" for i in range(n_comp)],
+            "name": [f"Competency {i + 1}" for i in range(n_comp)],
+            "category": [CATEGORIES[i % 4] for i in range(n_comp)],
+            "criticality": [3 if i == 1 else 1 + i % 3 for i in range(n_comp)],
+            "half_life_days": [120.0 + 60 * (i % 4) for i in range(n_comp)],
+        }
+    )
+    roles = pl.DataFrame(ROLES, schema=["role_code", "role_family", "title"], orient="row")
+    return {"departments": depts, "competencies": comps, "roles": roles}
+
+
+def _staff(rng: np.random.Generator, depts: list[str], per_dept: int, tiny: str) -> pl.DataFrame:
+    rows = []
+    for d in depts:
+        for j in range(4 if d == tiny else per_dept):
+            role = ROLES[j % len(ROLES)][0]
+            hire = AS_OF - dt.timedelta(days=int(rng.integers(20, 3000)))
+            rows.append((f"pk-{d}-{j}", d, role, hire, None, 1.0, "employee"))
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "person_key": pl.Utf8,
+            "department_id": pl.Utf8,
+            "role_code": pl.Utf8,
+            "hire_date": pl.Date,
+            "end_date": pl.Date,
+            "fte": pl.Float64,
+            "employment_type": pl.Utf8,
+        },
+    )
+
+
+def _status(rng: np.random.Generator, staff: pl.DataFrame, comps: list[str]) -> pl.DataFrame:
+    rows = []
+    for as_of in (AS_OF - dt.timedelta(days=31), AS_OF):
+        for pk, dept, role in staff.select("person_key", "department_id", "role_code").iter_rows():
+            for c in comps:
+                status = STATUSES[
+                    int(rng.choice(len(STATUSES), p=[0.55, 0.1, 0.1, 0.07, 0.05, 0.05, 0.04, 0.04]))
+                ]
+                last = as_of - dt.timedelta(days=int(rng.integers(1, 700)))
+                expires = as_of + dt.timedelta(days=int(rng.integers(-30, 120)))
+                ev = [f"st-{pk}-{c}-{k}" for k in range(1 + int(rng.integers(0, 2)))]
+                r = float(rng.beta(8, 2))
+                rows.append(
+                    (
+                        as_of,
+                        pk,
+                        c,
+                        dept,
+                        role,
+                        status,
+                        dt.datetime.combine(last, dt.time(9), dt.UTC),
+                        as_of + dt.timedelta(days=30),
+                        expires,
+                        ev,
+                        r,
+                        float(rng.beta(9, 2)),
+                        float(rng.beta(7, 3)),
+                    )
+                )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "as_of": pl.Date,
+            "person_key": pl.Utf8,
+            "competency_id": pl.Utf8,
+            "department_id": pl.Utf8,
+            "role_code": pl.Utf8,
+            "status": pl.Utf8,
+            "last_evidence_at": pl.Datetime("us", "UTC"),
+            "due_date": pl.Date,
+            "expires_on": pl.Date,
+            "evidence_ids": pl.List(pl.Utf8),
+            "readiness": pl.Float64,
+            "comprehension": pl.Float64,
+            "first_attempt_mastery": pl.Float64,
+        },
+    )
+
+
+def _monthly(
+    rng: np.random.Generator,
+    fx: dict[str, object],
+    depts: list[str],
+    comps: list[str],
+    months: list[dt.date],
+    sizes: dict[str, int],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    dcm, flags = [], []
+    planted = {
+        fx["priority"]: "PRIORITY",
+        fx["declining"]: "DECLINING",
+        fx["low"]: "LOW",
+        fx["update"]: "UPDATE_IN_PROGRESS",
+    }
+    for d in depts:
+        for c in comps:
+            base = float(rng.uniform(0.82, 0.97))
+            kind = planted.get((d, c))
+            for k, m in enumerate(months):
+                n = sizes[d]
+                drift = -0.02 * max(0, k - 5) if kind in ("PRIORITY", "DECLINING") else 0.0
+                level = base - (0.25 if kind == "LOW" else 0.0) + drift
+                rate = float(np.clip(level + rng.normal(0, 0.02), 0.05, 1.0))
+                comp_n = round(rate * n)
+                shrunk = (comp_n + 2 * 0.9) / (n + 2)
+                half = 1.96 * (shrunk * (1 - shrunk) / (n + 2)) ** 0.5
+                ready = float(np.clip(rate - 0.08 + rng.normal(0, 0.02), 0, 1))
+                ewma = shrunk if k == 0 else 0.8 * dcm[-1][12] + 0.2 * shrunk
+                dcm.append(
+                    (
+                        d,
+                        c,
+                        m,
+                        n,
+                        comp_n,
+                        comp_n / n,
+                        shrunk,
+                        max(0.0, shrunk - half),
+                        min(1.0, shrunk + half),
+                        ready,
+                        max(0.0, ready - half),
+                        min(1.0, ready + half),
+                        ewma,
+                        base - 0.06,
+                    )
+                )
+                flag = "INSUFFICIENT_DATA" if n < 5 else "OK"
+                if k == len(months) - 1 and kind:
+                    flag = kind
+                elif kind in ("PRIORITY", "DECLINING") and k >= len(months) - 3 and n >= 5:
+                    flag = "DECLINING"
+                expl = {
+                    "decomposition": {
+                        "expiries": 0.4,
+                        "failed_assessments": 0.3,
+                        "new_hires_onboarding": 0.1,
+                        "protocol_invalidation": 0.15,
+                        "turnover": 0.05,
+                    },
+                    "text": f"{c} fell in {d}: mostly expiries.",
+                }
+                flags.append(
+                    (
+                        d,
+                        c,
+                        m,
+                        flag,
+                        "EWMA + Mann-Kendall/Sen (BH q<0.10)",
+                        base,
+                        rate,
+                        drift and -0.02,
+                        -0.03,
+                        -0.01,
+                        n,
+                        json.dumps(expl),
+                    )
+                )
+    dcm_df = pl.DataFrame(
+        dcm,
+        orient="row",
+        schema=[
+            "department_id",
+            "competency_id",
+            "month",
+            "n_required",
+            "n_compliant",
+            "compliance_rate",
+            "compliance_shrunk",
+            "compliance_lo",
+            "compliance_hi",
+            "readiness",
+            "readiness_lo",
+            "readiness_hi",
+            "ewma",
+            "ewma_lcl",
+        ],
+    )
+    flags_df = pl.DataFrame(
+        flags,
+        orient="row",
+        schema=[
+            "department_id",
+            "competency_id",
+            "month",
+            "flag",
+            "method",
+            "baseline",
+            "current",
+            "slope",
+            "slope_ci_low",
+            "slope_ci_high",
+            "n",
+            "explanation",
+        ],
+    )
+    return dcm_df, flags_df.with_columns(pl.col("slope").cast(pl.Float64))
+
+
+def _safety(
+    rng: np.random.Generator, depts: list[str], months: list[dt.date], no_census: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    census, rates = [], []
+    for d in depts:
+        if d == no_census:
+            continue
+        for m in months:
+            pd_ = int(rng.integers(400, 1200))
+            harm, near = int(rng.poisson(pd_ * 0.004)), int(rng.poisson(pd_ * 0.02))
+            census.append((d, m, pd_, float(pd_ * 9)))
+            rates.append((d, m, pd_, harm, harm * 1000 / pd_, near, near * 1000 / pd_, harm < 11))
+    c = pl.DataFrame(
+        census,
+        orient="row",
+        schema=["department_id", "month", "patient_days", "staff_hours_worked"],
+    )
+    r = pl.DataFrame(
+        rates,
+        orient="row",
+        schema=[
+            "department_id",
+            "month",
+            "patient_days",
+            "harm_events",
+            "harm_rate_per_1000",
+            "near_misses",
+            "near_miss_rate_per_1000",
+            "suppressed",
+        ],
+    )
+    return c, r
+
+
+def _content(rng: np.random.Generator, n_act: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    acts = [f"https://lms.example.org/activities/course-{i + 1}" for i in range(n_act)]
+    aq = pl.DataFrame(
+        {
+            "activity_id": acts,
+            "first_attempt_pass_rate": rng.uniform(0.5, 0.95, n_act),
+            "attempts_to_pass": rng.uniform(1.0, 2.2, n_act),
+            "click_through_rate": rng.uniform(0.0, 0.3, n_act),
+            "n_learners": rng.integers(10, 200, n_act),
+        }
+    )
+    items = [
+        (
+            a,
+            f"{a}/q{j}",
+            float(rng.uniform(0.2, 0.95)),
+            float(rng.uniform(-0.1, 0.6)),
+            int(rng.integers(10, 200)),
+        )
+        for a in acts
+        for j in range(5)
+    ]
+    iq = pl.DataFrame(
+        items, orient="row", schema=["activity_id", "item_id", "difficulty", "discrimination", "n"]
+    )
+    return aq, iq
+
+
+def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    con.register("_frame", frame.to_arrow())
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
+    con.unregister("_frame")
+
+
+def build(
+    path: Path,
+    *,
+    departments: int = 6,
+    competencies: int = 5,
+    staff_per_dept: int = 8,
+    months: int = 12,
+    seed: int = 7,
+    census: bool = True,
+    demo: bool = True,
+    statements: int = 48,
+) -> Fixture:
+    """Write the warehouse at ``path`` (and its identity file) and return what was planted."""
+    rng = np.random.default_rng(seed)
+    dims = _dims(rng, departments, competencies)
+    depts = dims["departments"]["department_id"].to_list()
+    comps = dims["competencies"]["competency_id"].to_list()
+    tiny, no_census = depts[-2], depts[-1]
+    fx: dict[str, object] = {
+        "priority": (depts[0], comps[1]),
+        "declining": (depts[1], comps[0]),
+        "low": (depts[2], comps[2]),
+        "update": (depts[0], comps[3]),
+    }
+    staff = _staff(rng, depts, staff_per_dept, tiny)
+    sizes = {d: (4 if d == tiny else staff_per_dept) for d in depts}
+    month_list = _months(months)
+    dcm, flags = _monthly(rng, fx, depts, comps, month_list, sizes)
+    tables = {
+        **dims,
+        "staff": staff,
+        "person_competency_status": _status(rng, staff, comps),
+        "dept_competency_month": dcm,
+        "flags": flags,
+    }
+    tables.update(_extras(rng, staff, comps, month_list, depts, no_census))
+    if not census:
+        tables.pop("census"), tables.pop("incident_rates")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        for name, frame in tables.items():
+            _write(con, name, frame)
+        con.execute(
+            "CREATE TABLE statements_all AS SELECT 'st-' || i AS statement_id, "
+            "'pk-D1-0' AS person_key, 'http://adlnet.gov/expapi/verbs/passed' AS verb_id, "
+            "'https://lms.example.org/activities/course-1' AS object_id, "
+            "TIMESTAMPTZ '2026-01-31 05:00:00+00' - i * INTERVAL 1 HOUR AS stored "
+            "FROM range(?) t(i)",
+            [statements],
+        )
+        con.execute("CREATE VIEW statements AS SELECT * FROM statements_all")
+        con.execute(
+            "CREATE TABLE etl_state AS SELECT 48 AS last_seq, ?::TIMESTAMPTZ AS refreshed_at, "
+            "?::DATE AS as_of",
+            [REFRESHED, AS_OF],
+        )
+        if demo:
+            con.execute("CREATE TABLE demo_marker AS SELECT 'synthetic' AS note")
+    ident = path.with_name(f"{path.stem}.identity.duckdb")
+    with duckdb.connect(str(ident)) as con:
+        idm = staff.select("person_key").with_columns(
+            person_id=pl.col("person_key").str.replace("pk-", "E"),
+            mbox=pl.lit("mailto:") + pl.col("person_key") + pl.lit("@hospital.example"),
+            account_homepage=pl.lit(None, pl.Utf8),
+            account_name=pl.lit(None, pl.Utf8),
+            actor_key=pl.col("person_key"),
+        )
+        _write(con, "identity_map", idm)
+    return Fixture(
+        path,
+        depts,
+        comps,
+        no_census,
+        tiny,
+        *(
+            fx[k]
+            for k in ("priority", "declining", "low", "update")  # type: ignore[arg-type]
+        ),
+    )
+
+
+def _extras(
+    rng: np.random.Generator,
+    staff: pl.DataFrame,
+    comps: list[str],
+    months: list[dt.date],
+    depts: list[str],
+    no_census: str,
+) -> dict[str, pl.DataFrame]:
+    protocol = pl.DataFrame(
+        {
+            "competency_id": [comps[3]],
+            "change_date": [AS_OF - dt.timedelta(days=40)],
+            "new_version": ["v2"],
+            "invalidates_prior": [True],
+            "retrain_due_days": [60],
+            "carryover": [0.8],
+        }
+    )
+    tasks = pl.DataFrame(
+        {
+            "task_id": ["T1", "T2"],
+            "name": ["Administer chemotherapy", "Restraint"],
+            "competency_ids": [[comps[0], comps[1]], [comps[2]]],
+        }
+    )
+    cleared = []
+    for as_of in (AS_OF - dt.timedelta(days=31), AS_OF):
+        for t in ("T1", "T2"):
+            for pk in staff["person_key"].to_list():
+                ok = bool(rng.random() < 0.8)
+                cleared.append((as_of, t, pk, ok, [f"st-{pk}-{t}-1"] if ok else []))
+    cl = pl.DataFrame(
+        cleared,
+        orient="row",
+        schema={
+            "as_of": pl.Date,
+            "task_id": pl.Utf8,
+            "person_key": pl.Utf8,
+            "cleared": pl.Boolean,
+            "evidence_ids": pl.List(pl.Utf8),
+        },
+    )
+    census, rates = _safety(rng, depts, months, no_census)
+    linkage = pl.DataFrame(
+        {
+            "competency_id": [comps[0], comps[2]],
+            "category": ["fall", "medication"],
+            "lag_months": [2, 1],
+            "irr_per_10pp": [1.18, 1.04],
+            "ci_low": [1.02, 0.9],
+            "ci_high": [1.37, 1.2],
+            "p_value": [0.03, 0.6],
+            "n_obs": [120, 120],
+            "method": ["negative binomial, patient-day offset, dept + month effects"] * 2,
+            "estimable": [True, True],
+            "message": ["", ""],
+        }
+    )
+    aq, iq = _content(rng, 6)
+    unmatched = pl.DataFrame({"actor_key": ["ak-1", "ak-2"], "statements": [12, 3]})
+    return {
+        "protocol_changes": protocol,
+        "regulated_tasks": tasks,
+        "cleared": cl,
+        "census": census,
+        "incident_rates": rates,
+        "linkage": linkage,
+        "activity_quality": aq,
+        "item_quality": iq,
+        "unmatched_actors": unmatched,
+    }
