@@ -200,5 +200,6 @@ def documented_settings() -> list[tuple[str, str, str]]:
     rows = []
     for f in fields(Settings):
         default = f.default
-        rows.append((f"LRS_{f.name.upper()}", str(default), str(f.metadata.get("doc", ""))))
+        shown = ",".join(default) if isinstance(default, tuple) else str(default)
+        rows.append((f"LRS_{f.name.upper()}", shown, str(f.metadata.get("doc", ""))))
     return rows
