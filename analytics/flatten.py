@@ -15,7 +15,7 @@ from typing import Any
 
 import isodate
 import polars as pl
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from analytics.pseudonym import actor_key
 from statements.ifi import agent_key

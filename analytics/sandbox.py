@@ -23,8 +23,8 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analytics.warehouse import Warehouse
 from statements.errors import BadRequest, FieldError

@@ -17,9 +17,10 @@ from typing import Any
 
 from statements.errors import BadRequest, Conflict, StoreUnavailable
 from statements.query import StatementQuery
-from statements.store.base import Attachment, Credential, Page, StatementRecord
+from statements.store.base import Attachment, Page, StatementRecord
 from statements.store.sqlite_audit import AUDIT_SCHEMA, SQLiteAudit
-from statements.store.sqlite_documents import SQLiteDocuments
+from statements.store.sqlite_credentials import SQLiteCredentials, upgrade_credentials
+from statements.store.sqlite_erasure import SQLiteErasure
 from statements.store.sqlite_schema import SCHEMA
 from statements.timefmt import format_us
 
@@ -40,7 +41,7 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
     )
 
 
-class SQLiteStore(SQLiteDocuments, SQLiteAudit):
+class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
     """The default store: one SQLite file, safe for several processes and threads."""
 
     def __init__(self, path: str | Path) -> None:
@@ -70,7 +71,10 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
     def init(self) -> None:
         """Create tables and indexes (idempotent)."""
         try:
-            self._conn().executescript(SCHEMA + AUDIT_SCHEMA)
+            conn = self._conn()
+            conn.executescript(SCHEMA + AUDIT_SCHEMA)
+            with self._write_lock:
+                upgrade_credentials(conn)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot initialise the store: {exc}") from exc
 
@@ -133,13 +137,14 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
         last = conn.execute("SELECT MAX(stored_us) FROM statements").fetchone()[0] or 0
         batch_ids = {r.id.lower(): r for r in records}
         self._check_voiding(conn, records, batch_ids)
+        voided_in_batch = {r.voids for r in records if r.voids}
         for rec in records:
             if rec.stored_us < last:
                 rec.stored_us = last
                 rec.body["stored"] = format_us(last)
-            voided = conn.execute(
+            voided = rec.id.lower() in voided_in_batch or conn.execute(
                 "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (rec.id.lower(),)
-            ).fetchone() is not None or any(r.voids == rec.id.lower() for r in records)
+            ).fetchone() is not None
             cur = conn.execute(
                 "INSERT INTO statements (id, stored_us, voided, ref_target, voids, authority_key,"
                 " body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -309,63 +314,3 @@ class SQLiteStore(SQLiteDocuments, SQLiteAudit):
         """``stored`` of the newest statement (None when empty)."""
         value = self._read("SELECT MAX(stored_us) FROM statements")[0][0]
         return None if value is None else int(value)
-
-    # -- credentials -------------------------------------------------------------------------
-    def add_credential(self, credential: Credential) -> None:
-        """Store a new credential."""
-        conn = self._conn()
-        try:
-            conn.execute(
-                "INSERT INTO credentials (key, secret_hash, name, scopes, authority, created,"
-                " revoked) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                (
-                    credential.key,
-                    credential.secret_hash,
-                    credential.name,
-                    json.dumps(list(credential.scopes)),
-                    json.dumps(credential.authority),
-                    credential.created,
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(f"credential {credential.key} exists") from exc
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"store write failed: {exc}") from exc
-
-    def get_credential(self, key: str) -> Credential | None:
-        """The credential with this key."""
-        rows = self._read(
-            "SELECT key, secret_hash, name, scopes, authority, created, revoked FROM credentials"
-            " WHERE key = ?",
-            (key,),
-        )
-        return _credential(rows[0]) if rows else None
-
-    def list_credentials(self) -> list[Credential]:
-        """All credentials, oldest first."""
-        rows = self._read(
-            "SELECT key, secret_hash, name, scopes, authority, created, revoked FROM credentials"
-            " ORDER BY created, key"
-        )
-        return [_credential(r) for r in rows]
-
-    def revoke_credential(self, key: str) -> bool:
-        """Mark revoked; False when the key is unknown."""
-        try:
-            cur = self._conn().execute("UPDATE credentials SET revoked = 1 WHERE key = ?", (key,))
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"store write failed: {exc}") from exc
-        return cur.rowcount > 0
-
-
-def _credential(row: Sequence[Any]) -> Credential:
-    key, secret_hash, name, scopes, authority, created, revoked = row
-    return Credential(
-        key=key,
-        secret_hash=secret_hash,
-        name=name,
-        scopes=tuple(json.loads(scopes)),
-        authority=json.loads(authority),
-        created=created,
-        revoked=bool(revoked),
-    )
