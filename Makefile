@@ -6,11 +6,28 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint typecheck imports pytest bench clean browsers
 
-$(STAMP): pyproject.toml
+# Dependencies come from the hash-pinned lock (see SECURITY.md, "Dependencies"); the project
+# itself is installed editable without resolving anything.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the lock files from pyproject.toml. Existing pins are kept unless asked:
+# `make lock UPGRADE=1` (everything) or `make lock UPGRADE_PACKAGE=duckdb` (one package).
+LOCK_TOOLS := $(VENV)/.lock-tools
+UV_VERSION := 0.13.9
+UV_COMPILE = $(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --generate-hashes --universal \
+	--python-version 3.11 --quiet $(if $(UPGRADE),--upgrade) \
+	$(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE))
+.PHONY: lock
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || ($(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install --quiet uv==$(UV_VERSION))
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+	$(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
 
 run: $(STAMP)
 	$(BIN)/lrs init

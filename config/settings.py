@@ -36,6 +36,13 @@ class Settings:
             "`sqlite:///<data_dir>/lrs.db`) or `mongodb://…`."
         ),
     )
+    sqlite_synchronous: str = field(
+        default="FULL",
+        metadata=_doc(
+            "SQLite durability: `FULL` (every acknowledged batch survives power loss; default) or "
+            "`NORMAL` (faster; survives a crashed process, may lose the last commits on power loss)."
+        ),
+    )
     max_body_bytes: int = field(
         default=20 * 1024 * 1024,
         metadata=_doc("Largest request body accepted, in bytes (413 above it)."),
@@ -145,6 +152,13 @@ class Settings:
     etl_batch_size: int = field(
         default=50_000,
         metadata=_doc("Statements read, flattened and loaded per batch by the analytics refresh."),
+    )
+    allow_erasure: bool = field(
+        default=False,
+        metadata=_doc(
+            "Allow `lrs erase` and `POST /admin/erase` to remove an agent's data (the right to "
+            "be forgotten); off by default, every erasure is audited."
+        ),
     )
 
     @property

@@ -2,6 +2,7 @@
 
 The diverging scale is ColorBrewer ``PuOr`` (safe for deuteranopia, protanopia and
 tritanopia): orange below the target, purple above, a light neutral exactly at the target.
+Its darkest ends are left out so the black value printed in every cell stays readable.
 Colour is never the only signal: every flag also has a marker symbol and a text label.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 #: Below target (worst → neutral) and above target (neutral → best), ColorBrewer PuOr.
-BELOW = ("#b35806", "#e08214", "#fdb863", "#fee0b6")
+BELOW = ("#e08214", "#f1a340", "#fdb863", "#fee0b6")
 NEUTRAL = "#f7f7f7"
-ABOVE = ("#d8daeb", "#b2abd2", "#8073ac", "#542788")
+ABOVE = ("#d8daeb", "#c5c2e0", "#b2abd2", "#9e9ac8")
 GREY = "#bdbdbd"
 INK = "#222222"
 #: Okabe-Ito qualitative palette (colour-blind safe) for series.

@@ -9,9 +9,9 @@ from flask import Flask
 from flask_cors import CORS
 
 from config.settings import Settings
-from lrs import errors, headers, limits, ops
+from lrs import errors, headers, limits, ops, security_headers
 from lrs.alternate import AlternateSyntaxMiddleware
-from lrs.api import about, activities, agents, dashboard_auth, documents, statements
+from lrs.api import about, activities, admin, agents, dashboard_auth, documents, statements
 from lrs.api import analytics as analytics_api
 from lrs.cursor import CursorCodec
 from lrs.extensions import Services, system_clock_us
@@ -38,7 +38,7 @@ def create_app(
 ) -> Flask:
     """Build the WSGI app. ``store`` and ``clock`` are injectable for tests."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no public static route
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     secret = load_secret_key(settings.secret_key, settings.data_dir)
@@ -66,6 +66,7 @@ def create_app(
     headers.register(app)
     errors.register(app)
     limits.register(app)
+    security_headers.register(app)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(about.bp)
     app.register_blueprint(statements.bp)
@@ -73,6 +74,7 @@ def create_app(
     app.register_blueprint(activities.bp)
     app.register_blueprint(agents.bp)
     app.register_blueprint(analytics_api.bp)
+    app.register_blueprint(admin.bp)
     dashboard_auth.install(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -11,9 +11,11 @@ from typing import Any, TypeVar, cast
 
 from flask import g, request
 
+from lrs.credentials import usable
 from lrs.extensions import services
 from statements.errors import Forbidden, Unauthorized
 from statements.store.base import Credential
+from statements.timefmt import format_us
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,8 +73,14 @@ def authenticate() -> Principal:
         raise Unauthorized("malformed Basic credentials")
     svc = services()
     cred = svc.store.get_credential(key)
-    if cred is None or cred.revoked or not svc.verifier.verify(cred, secret):
-        raise Unauthorized("unknown or revoked credentials")
+    now = svc.clock()
+    if cred is None or not usable(cred, now):
+        svc.verifier.refuse(secret)  # the same argon2 cost as a wrong secret
+        raise Unauthorized("unknown, revoked or expired credentials")
+    if not svc.verifier.verify(cred, secret):
+        raise Unauthorized("unknown, revoked or expired credentials")
+    if svc.uses.due(cred.key, now):
+        svc.store.touch_credential(cred.key, format_us(now))
     principal = Principal(cred)
     g.principal = principal
     return principal

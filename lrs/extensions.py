@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from config.settings import Settings
-from lrs.credentials import Verifier
+from lrs.credentials import UseRecorder, Verifier
 
 
 def system_clock_us() -> int:
@@ -26,6 +26,7 @@ class Services:
     store_factory: Callable[[], Any]
     clock: Callable[[], int] = system_clock_us
     verifier: Verifier = field(default_factory=Verifier)
+    uses: UseRecorder = field(default_factory=UseRecorder)
     cursor: Any = None
     last_versions: dict[str, str] = field(default_factory=dict)
     learned: Any = None

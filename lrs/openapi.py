@@ -178,7 +178,7 @@ def _ops_paths() -> dict[str, Any]:
                 xapi=False,
             )
         },
-        "/metrics": {"get": _op("Prometheus metrics.", text, public=True, xapi=False)},
+        "/metrics": {"get": _op("Prometheus metrics (scope metrics).", text, xapi=False)},
         "/openapi.json": {
             "get": _op("This document.", _json_ok("OpenAPI 3.1."), public=True, xapi=False)
         },
@@ -243,6 +243,48 @@ def _analytics_paths() -> dict[str, Any]:
             "get": _op(
                 "Statement actors that match no staff identity.",
                 _json_ok("The unmatched actors."),
+                xapi=False,
+            )
+        },
+    }
+
+
+def _admin_paths() -> dict[str, Any]:
+    """Admin-scoped audit log and erasure (no xAPI version header)."""
+    text = {"type": "string"}
+    erase_body = {
+        "required": True,
+        "content": {
+            JSON: {
+                "schema": {
+                    "type": "object",
+                    "properties": {"agent": {"type": "object", "description": "Agent with an IFI"}},
+                    "required": ["agent"],
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+    audit_params = [
+        _q("since", text),
+        _q("actor", text),
+        _q("limit", {"type": "string", "pattern": "^[0-9]+$"}),
+        _q("verify", {"type": "string", "enum": ["true", "false"]}),
+    ]
+    return {
+        "/admin/audit": {
+            "get": _op(
+                "Audit log entries; verify=true also checks the whole hash chain.",
+                _json_ok("The entries (and the chain status)."),
+                params=audit_params,
+                xapi=False,
+            )
+        },
+        "/admin/erase": {
+            "post": _op(
+                "Erase an agent (403 unless LRS_ALLOW_ERASURE=true); audited.",
+                _json_ok("What was removed."),
+                body=erase_body,
                 xapi=False,
             )
         },
@@ -324,6 +366,7 @@ def document() -> dict[str, Any]:
                 "get": _op("The Person object of an Agent.", _json_ok("Person."), params=[agent])
             },
             **_analytics_paths(),
+            **_admin_paths(),
             **_ops_paths(),
         },
     }

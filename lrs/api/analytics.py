@@ -16,9 +16,11 @@ from analytics.etl import refresh, unmatched
 from analytics.imports.load import import_file
 from analytics.resources import secret_for, warehouse_for
 from analytics.sandbox import FORMATS, run_sql
-from lrs.auth import require
+from lrs.audit import audit_event, import_detail
+from lrs.auth import authenticate, require
 from lrs.extensions import services
-from statements.errors import BadRequest, FieldError
+from lrs.ops.metrics import metrics_of
+from statements.errors import BadRequest, FieldError, Forbidden
 
 bp = Blueprint("analytics", __name__)
 
@@ -52,15 +54,17 @@ def _as_of() -> date | None:
 def post_refresh() -> Response:
     """Run a refresh now (``?full=true``, ``?as_of=YYYY-MM-DD``); 409 when one is running."""
     svc = services()
-    result = refresh(
-        svc.store,
-        warehouse_for(svc.settings),
-        secret_for(svc.settings),
-        full=_flag("full"),
-        as_of=_as_of(),
-        batch_size=svc.settings.etl_batch_size,
-        wait=False,
-    )
+    with metrics_of().time_refresh():
+        result = refresh(
+            svc.store,
+            warehouse_for(svc.settings),
+            secret_for(svc.settings),
+            full=_flag("full"),
+            as_of=_as_of(),
+            batch_size=svc.settings.etl_batch_size,
+            wait=False,
+        )
+    audit_event("analytics.refresh", result.as_dict())
     return jsonify(result.as_dict())
 
 
@@ -84,6 +88,7 @@ def post_import(kind: str) -> Response:
         secret_for(svc.settings),
         strict=_flag("strict"),
     )
+    audit_event("analytics.import", import_detail(report))
     resp = jsonify(report.as_dict())
     resp.status_code = 200 if report.ok or report.loaded else 400
     return resp
@@ -118,6 +123,9 @@ def post_sql() -> Response:
     """Run one read-only SELECT: ``{"sql", "format": json|csv|parquet, "identity": false}``."""
     body = _sql_body()
     settings = services().settings
+    if body.get("identity") and not authenticate().has_any("analytics/staff"):
+        raise Forbidden("identity=true requires the analytics/staff scope")
+    audit_event("analytics.sql", {"sql": body["sql"], "identity": bool(body.get("identity"))})
     result = run_sql(
         warehouse_for(settings),
         body["sql"],
@@ -136,6 +144,7 @@ def post_sql() -> Response:
 def get_unmatched() -> Response:
     """Actors of statements that match no staff identity."""
     rows = unmatched(warehouse_for(services().settings))
+    audit_event("analytics.unmatched", {"actors": len(rows)})
     for row in rows:
         for key in ("first_seen", "last_seen"):
             row[key] = row[key].isoformat() if row[key] is not None else None

@@ -32,6 +32,7 @@ from dashboards.data import WarehouseSource
 from dashboards.pages import init_app as init_dashboards
 from dashboards.pages import secure_headers
 from lrs.audit import audit_event
+from lrs.credentials import usable
 from lrs.extensions import services
 from statements.store.base import Credential
 
@@ -80,7 +81,11 @@ def current_viewer() -> Viewer | None:
     if not isinstance(key, str) or not isinstance(fp, str):
         return None
     cred = services().store.get_credential(key)
-    if cred is None or cred.revoked or not hmac.compare_digest(_fingerprint(cred), fp):
+    if (
+        cred is None
+        or not usable(cred, services().clock())
+        or not hmac.compare_digest(_fingerprint(cred), fp)
+    ):
         session.pop("viewer_key", None)
         return None
     return Viewer(key=cred.key, name=cred.name, scopes=_scopes(cred))
@@ -121,7 +126,7 @@ def sign_in() -> Any:
     key, secret = request.form.get("key", "").strip(), request.form.get("secret", "")
     svc = services()
     cred = svc.store.get_credential(key) if key else None
-    if cred is None or cred.revoked or not svc.verifier.verify(cred, secret):
+    if cred is None or not usable(cred, svc.clock()) or not svc.verifier.verify(cred, secret):
         return _form("Unknown key or wrong secret.", 401)
     scopes = _scopes(cred)
     if not scopes & {READ, STAFF}:

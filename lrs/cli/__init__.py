@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from lrs.cli import (
     analytics,  # noqa: F401
+    audit,  # noqa: F401
     demo,  # noqa: F401
+    erase,  # noqa: F401
     migrate,  # noqa: F401
 )
 from lrs.cli.core import main

@@ -18,6 +18,8 @@ from analytics.resources import secret_for, warehouse_for
 from analytics.sandbox import FORMATS, run_sql
 from analytics.seed import SEED_FILES, seed_path
 from config.settings import Settings
+from lrs.audit import import_detail
+from lrs.cli.actor import audit_cli, audit_settings
 from lrs.cli.core import main
 from statements.errors import LRSError
 from statements.store import open_store
@@ -63,6 +65,7 @@ def refresh_cmd(full: bool, as_of: datetime | None) -> None:
             as_of=as_of.date() if as_of else None,
             batch_size=settings.etl_batch_size,
         )
+        audit_cli(store, "analytics.refresh", result.as_dict())
     except LRSError as exc:
         _fail(exc)
     finally:
@@ -77,6 +80,7 @@ def unmatched_cmd() -> None:
         rows = unmatched(warehouse_for(_settings()))
     except LRSError as exc:
         _fail(exc)
+    audit_settings(_settings(), "analytics.unmatched", {"actors": len(rows)})
     click.echo(f"{len(rows)} unmatched actor(s)")
     for row in rows:
         click.echo(f"{row['statements']:>8}  {row['actor_key']}  {row['ifi'] or '?'}")
@@ -107,6 +111,7 @@ def import_cmd(kind: str, file: Path, strict: bool, fmt: str | None) -> None:
     report = import_file(
         warehouse_for(settings), kind, file.read_bytes(), fmt, secret_for(settings), strict=strict
     )
+    audit_settings(settings, "analytics.import", {"file": file.name, **import_detail(report)})
     for err in report.errors:
         click.echo(f"{file}:{err['line']}: {err['column'] or '-'}: {err['reason']}", err=True)
     if report.refused:
@@ -128,6 +133,7 @@ def import_cmd(kind: str, file: Path, strict: bool, fmt: str | None) -> None:
 def sql_cmd(query: str, fmt: str, out: Path | None, identity: bool) -> None:
     """Run one read-only SELECT on the warehouse (row cap and time limit from settings)."""
     settings = _settings()
+    audit_settings(settings, "analytics.sql", {"sql": query, "identity": identity})
     try:
         result = run_sql(
             warehouse_for(settings),
@@ -158,4 +164,5 @@ def export_cmd(fmt: str, directory: Path) -> None:
         written = export_parquet(warehouse_for(_settings()), directory)
     except LRSError as exc:
         _fail(exc)
+    audit_settings(_settings(), "analytics.export", {"directory": str(directory), "items": written})
     click.echo(f"wrote {len(written)} item(s) to {directory}: {', '.join(written)}")

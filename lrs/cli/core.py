@@ -10,7 +10,15 @@ import click
 
 import config
 from config.settings import Settings
-from lrs.credentials import SCOPES, new_credential
+from lrs.cli.actor import audit_cli
+from lrs.credentials import (
+    SCOPES,
+    expired,
+    hash_secret,
+    new_credential,
+    new_secret,
+    parse_expiry,
+)
 from lrs.extensions import system_clock_us
 from statements.errors import LRSError
 from statements.store import open_store
@@ -87,28 +95,45 @@ def credentials() -> None:
 @click.option(
     "--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES), help="Repeatable."
 )
+@click.option(
+    "--expires",
+    default=None,
+    help="Expiry: ISO 8601 date (00:00 UTC that day) or date-time; never when omitted.",
+)
 def credentials_add(
-    name: str, key: str | None, secret: str | None, scopes: tuple[str, ...]
+    name: str, key: str | None, secret: str | None, scopes: tuple[str, ...], expires: str | None
 ) -> None:
     """Create a credential and print its key and secret (the secret is stored hashed)."""
     store = _store(_settings())
     try:
-        cred, clear = new_credential(name, scopes, system_clock_us(), key=key, secret=secret)
+        cred, clear = new_credential(
+            name, scopes, system_clock_us(), key=key, secret=secret, expires=parse_expiry(expires)
+        )
         store.add_credential(cred)  # type: ignore[attr-defined]
     except LRSError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"key:    {cred.key}")
-    click.echo(f"secret: {clear}")
-    click.echo(f"scopes: {' '.join(cred.scopes)}")
+    audit_cli(
+        store,
+        "credential.add",
+        {"key": cred.key, "name": name, "scopes": list(cred.scopes), "expires": cred.expires},
+    )
+    click.echo(f"key:     {cred.key}")
+    click.echo(f"secret:  {clear}")
+    click.echo(f"scopes:  {' '.join(cred.scopes)}")
+    click.echo(f"expires: {cred.expires or 'never'}")
 
 
 @credentials.command("list")
 def credentials_list() -> None:
-    """List credentials (never their secrets)."""
+    """List credentials (never their secrets): key, name, scopes, created, state, expires, used."""
     store = _store(_settings())
+    now = system_clock_us()
     for cred in store.list_credentials():  # type: ignore[attr-defined]
-        state = "revoked" if cred.revoked else "active"
-        click.echo(f"{cred.key}\t{cred.name}\t{' '.join(cred.scopes)}\t{cred.created}\t{state}")
+        state = "revoked" if cred.revoked else "expired" if expired(cred, now) else "active"
+        click.echo(
+            f"{cred.key}\t{cred.name}\t{' '.join(cred.scopes)}\t{cred.created}\t{state}"
+            f"\t{cred.expires or 'never'}\t{cred.last_used or 'never used'}"
+        )
 
 
 @credentials.command("revoke")
@@ -118,4 +143,29 @@ def credentials_revoke(key: str) -> None:
     store = _store(_settings())
     if not store.revoke_credential(key):  # type: ignore[attr-defined]
         raise click.ClickException(f"no credential {key}")
+    audit_cli(store, "credential.revoke", {"key": key})
     click.echo(f"revoked {key}")
+
+
+@credentials.command("rotate")
+@click.argument("key")
+@click.option("--secret", default=None, help="New secret; random when omitted.")
+@click.option(
+    "--expires",
+    default=None,
+    help="New expiry (ISO 8601 date or date-time); without it the credential never expires.",
+)
+def credentials_rotate(key: str, secret: str | None, expires: str | None) -> None:
+    """Give a credential a new secret (the old one stops working at once) and expiry."""
+    store = _store(_settings())
+    clear = secret or new_secret()
+    try:
+        until = parse_expiry(expires)
+    except LRSError as exc:
+        raise click.ClickException(exc.message) from exc
+    if not store.rotate_credential(key, hash_secret(clear), until):  # type: ignore[attr-defined]
+        raise click.ClickException(f"no credential {key}")
+    audit_cli(store, "credential.rotate", {"key": key, "expires": until})
+    click.echo(f"key:     {key}")
+    click.echo(f"secret:  {clear}")
+    click.echo(f"expires: {until or 'never'}")

@@ -6,13 +6,17 @@ that every response (errors included) carries an ``X-Request-ID`` and is counted
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from lrs.ops import health, logs, metrics
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def register(app: Flask) -> None:
     """Install request ids, access logs, metrics and the health endpoints on ``app``."""
+    # Imported here so that gunicorn's master can load lrs.ops.logs (the log formatter) alone.
+    from lrs.ops import health, logs, metrics
+
     logs.register(app)
     metrics.register(app)
     app.register_blueprint(health.bp)

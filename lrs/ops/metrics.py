@@ -28,6 +28,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from lrs.auth import require
+
 bp = Blueprint("ops_metrics", __name__)
 log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -150,6 +152,7 @@ def register(app: Flask) -> None:
 
 
 @bp.get("/metrics")
+@require("metrics", "admin")
 def metrics_view() -> Response:
-    """Prometheus text exposition format."""
+    """Prometheus text exposition format (scope ``metrics``: give the scraper its own key)."""
     return Response(metrics_of().exposition(), content_type=CONTENT_TYPE_LATEST)

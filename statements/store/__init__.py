@@ -10,7 +10,10 @@ def open_store(url: str) -> Any:
     if url.startswith("sqlite:///"):
         from statements.store.sqlite import SQLiteStore
 
-        return SQLiteStore(url[len("sqlite:///") :] or ":memory:")
+        from config.settings import Settings
+
+        sync = Settings.from_env().sqlite_synchronous
+        return SQLiteStore(url[len("sqlite:///") :] or ":memory:", synchronous=sync)
     if url == "sqlite://" or url == "sqlite://:memory:":
         from statements.store.sqlite import SQLiteStore
 

@@ -58,6 +58,14 @@ class Page:
     snapshot_seq: int | None = None
 
 
+@dataclass
+class Erasure:
+    """What :meth:`ErasureStore.erase_agent` removed: the statement ids and counts per kind."""
+
+    statement_ids: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Credential:
     """An API credential: HTTP Basic key, hashed secret, scopes and the authority agent."""
@@ -69,6 +77,8 @@ class Credential:
     authority: dict[str, Any]
     created: str
     revoked: bool = False
+    expires: str | None = None
+    last_used: str | None = None
 
 
 class StatementStore(Protocol):
@@ -118,6 +128,26 @@ class CredentialStore(Protocol):
 
     def revoke_credential(self, key: str) -> bool:
         """Mark a credential revoked; False if no such key."""
+
+    def rotate_credential(self, key: str, secret_hash: str, expires: str | None) -> bool:
+        """Replace the secret hash and expiry (the old secret stops working); False if unknown."""
+
+    def touch_credential(self, key: str, last_used: str) -> None:
+        """Record when the credential was last used successfully."""
+
+
+class ErasureStore(Protocol):
+    """The right to be forgotten: remove everything the store holds about one agent."""
+
+    def erase_agent(self, agent_key: str) -> Erasure:
+        """Erase the agent (an :func:`statements.ifi.agent_key`) by the rule of ``SECURITY.md``.
+
+        Removes, atomically where the backend allows: statements in which the agent appears
+        (see :func:`statements.erasure.mentions`), then every statement that refers to an erased
+        one (StatementRefs and voiding statements, transitively), their filter keys, attachments
+        no remaining statement uses, the agent's State and Agent Profile documents and its
+        Agents-resource record. Idempotent: a second call erases nothing.
+        """
 
 
 class DocumentStore(Protocol):

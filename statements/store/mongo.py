@@ -11,19 +11,19 @@ sharding are described in ``docs/mongodb.md``. The parts live in:
 * :mod:`statements.store.mongo_batch` — atomic batches (transaction or insert-then-compensate);
 * :mod:`statements.store.mongo_statements` — queries, paging, export;
 * :mod:`statements.store.mongo_documents` — documents, Activities, Agents;
-* :mod:`statements.store.mongo_audit` — the append-only, hash-chained audit log.
+* :mod:`statements.store.mongo_audit` — the append-only, hash-chained audit log;
+* :mod:`statements.store.mongo_credentials` — API credentials (rotation, expiry, last use);
+* :mod:`statements.store.mongo_erasure` — erasing one agent (the right to be forgotten).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from pymongo import ASCENDING, IndexModel
 
-from statements.store.base import Credential
 from statements.store.mongo_audit import MongoAudit
+from statements.store.mongo_credentials import MongoCredentials
 from statements.store.mongo_documents import MongoDocuments
+from statements.store.mongo_erasure import MongoErasure
 from statements.store.mongo_statements import MongoStatements
 
 # Every index the backend relies on, by collection (created by ``init`` / ``lrs init``).
@@ -60,7 +60,7 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-class MongoStore(MongoStatements, MongoDocuments, MongoAudit):
+class MongoStore(MongoStatements, MongoDocuments, MongoCredentials, MongoErasure, MongoAudit):
     """Statements, attachments, documents, credentials, Activities and Agents in MongoDB."""
 
     def init(self) -> None:
@@ -69,49 +69,3 @@ class MongoStore(MongoStatements, MongoDocuments, MongoAudit):
             for name, models in INDEXES.items():
                 self.db[name].create_indexes(models)
         self.recover_batches()
-
-    # -- credentials -------------------------------------------------------------------------
-    def add_credential(self, credential: Credential) -> None:
-        """Store a new credential; ``Conflict`` if the key exists."""
-        with self.guard(f"credential {credential.key} exists"):
-            self.db.credentials.insert_one(
-                {
-                    "_id": credential.key,
-                    "secret_hash": credential.secret_hash,
-                    "name": credential.name,
-                    "scopes": list(credential.scopes),
-                    "authority": json.dumps(credential.authority),
-                    "created": credential.created,
-                    "revoked": credential.revoked,
-                }
-            )
-
-    def get_credential(self, key: str) -> Credential | None:
-        """The credential with this key, revoked or not."""
-        with self.guard():
-            raw = self.db.credentials.find_one({"_id": key})
-        return None if raw is None else _credential(raw)
-
-    def list_credentials(self) -> list[Credential]:
-        """All credentials, oldest first."""
-        with self.guard():
-            found = list(self.db.credentials.find().sort([("created", 1), ("_id", 1)]))
-        return [_credential(raw) for raw in found]
-
-    def revoke_credential(self, key: str) -> bool:
-        """Mark revoked; False when the key is unknown."""
-        with self.guard():
-            result = self.db.credentials.update_one({"_id": key}, {"$set": {"revoked": True}})
-        return bool(result.matched_count)
-
-
-def _credential(raw: dict[str, Any]) -> Credential:
-    return Credential(
-        key=raw["_id"],
-        secret_hash=raw["secret_hash"],
-        name=raw["name"],
-        scopes=tuple(raw["scopes"]),
-        authority=json.loads(raw["authority"]),
-        created=raw["created"],
-        revoked=bool(raw.get("revoked")),
-    )

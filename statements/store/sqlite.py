@@ -44,8 +44,11 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
 class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
     """The default store: one SQLite file, safe for several processes and threads."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(f"unsupported SQLite synchronous mode: {synchronous}")
         self.path = str(path)
+        self.synchronous = synchronous.upper()
         self._local = threading.local()
         # One writer per process at a time: SQLite's busy handler is not fair, and threads
         # spinning on the file lock starve each other; a Python lock queues them instead.
@@ -60,7 +63,7 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
                     Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA synchronous={self.synchronous}")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA foreign_keys=ON")
             except (sqlite3.Error, OSError) as exc:

@@ -92,12 +92,12 @@ def _sample(text: str, name: str) -> float:
 
 
 def test_metrics_count_requests_statements_and_rejections(
-    client: FlaskClient, headers: dict[str, str]
+    client: FlaskClient, headers: dict[str, str], credential: Any
 ) -> None:
     client.post("/xapi/statements", json=[make_statement(), make_statement()], headers=headers)
     client.post("/xapi/statements", json={"actor": 1}, headers=headers)
     client.get("/xapi/statements", headers=headers)
-    resp = client.get("/metrics")
+    resp = client.get("/metrics", headers=credential("metrics"))
     assert resp.status_code == 200 and resp.mimetype == "text/plain"
     text = resp.get_data(as_text=True)
     assert _sample(text, "lrs_statements_stored_total") == 2
