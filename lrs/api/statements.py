@@ -17,9 +17,8 @@ from lrs.statement_io import (
     statement_response,
     statements_response,
 )
-from statements.compare import equivalent
-from statements.errors import BadRequest, Conflict, FieldError, NotFound
-from statements.prepare import prepare
+from statements.errors import BadRequest, FieldError, NotFound
+from statements.ingest import prepare_batch, store_batch
 from statements.query import load_options, load_query, load_single_id
 from statements.store.base import Attachment, StatementRecord
 from statements.validate import validate_statements
@@ -32,57 +31,17 @@ WRITE_SCOPES = ("statements/write", "all")
 
 def _store_batch(records: list[StatementRecord], attachments: list[Attachment]) -> None:
     """Insert new records; re-posted identical statements are no-ops, different ones 409."""
-    store = services().store
-    for attempt in range(2):
-        existing = store.get_by_ids([r.id for r in records])
-        fresh = []
-        for rec in records:
-            old = existing.get(rec.id.lower())
-            if old is None:
-                fresh.append(rec)
-            elif not equivalent(old.body, _comparable(rec, old)):
-                raise Conflict(f"statement {rec.id} exists with different content")
-        if not fresh:
-            return
-        try:
-            store.insert(fresh, attachments)
-            return
-        except Conflict:
-            if attempt == 1:
-                raise
-
-
-def _comparable(new: StatementRecord, old: StatementRecord) -> dict[str, Any]:
-    """The new body as compared with a stored one: an LRS-assigned timestamp is not content."""
-    body = dict(new.body)
-    if new.timestamp_assigned:
-        body["timestamp"] = old.body.get("timestamp")
-    return body
+    store_batch(services().store, records, attachments)
 
 
 def _prepared(statements: list[dict[str, Any]], statement_id: str | None) -> list[StatementRecord]:
-    principal = authenticate()
-    svc = services()
-    now = svc.clock()
-    records = [
-        prepare(
-            s,
-            authority=principal.credential.authority,
-            api_version=api_version(),
-            now_us=now,
-            statement_id=statement_id,
-        )
-        for s in statements
-    ]
-    seen: set[str] = set()
-    for index, rec in enumerate(records):
-        if rec.id in seen:
-            raise BadRequest(
-                "the batch repeats a statement id",
-                [FieldError(f"$[{index}].id", "duplicate_id", f"{rec.id} appears twice")],
-            )
-        seen.add(rec.id)
-    return records
+    return prepare_batch(
+        statements,
+        authority=authenticate().credential.authority,
+        api_version=api_version(),
+        now_us=services().clock(),
+        statement_id=statement_id,
+    )
 
 
 @bp.post("/xapi/statements")
