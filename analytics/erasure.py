@@ -3,10 +3,10 @@
 :func:`erase_agent` erases every IFI key of the agent (:func:`statements.erasure.erasure_keys`:
 an ``mbox`` also erases its ``mbox_sha1sum``) from the store, then deletes in place, in one
 atomic warehouse write, the ``statements_all`` rows of the erased statements and of the agent's
-pseudonyms, and the agent's rows of the admin-only ``identity.actor_ifi`` and
-``identity.identity_map``. Deleting in place (rather than a full refresh) keeps the warehouse's
-imports and watermark; the erased statements are gone from the store, so no later refresh can
-bring them back. Parquet exports written before the erasure are outside the LRS's reach.
+pseudonyms, and the admin-only ``identity.actor_ifi`` / ``identity.identity_map`` rows of the
+agent and of anonymous Groups it belonged to. Deleting in place (rather than a full refresh)
+keeps the warehouse's imports and watermark; the erased statements are gone from the store, so
+no later refresh brings them back. Parquet exports written before the erasure are out of reach.
 """
 
 from __future__ import annotations
@@ -61,22 +61,33 @@ def erase_agent(
     pseudonyms = [actor_key(secret, key) for key in keys]
     counts.update(warehouse_rows=0, identity_rows=0)
     if warehouse is not None and warehouse.exists():
-        counts.update(_erase_warehouse(warehouse, pseudonyms, erased_ids))
+        counts.update(_erase_warehouse(warehouse, keys, pseudonyms, erased_ids))
     return ErasureReport(pseudonyms, counts)
 
 
-def _erase_warehouse(warehouse: Warehouse, pseudonyms: list[str], ids: list[str]) -> dict[str, int]:
+# Anonymous Groups are named ``group:<member IFI>,<member IFI>…`` (analytics.flatten.identity_of).
+GROUP_PSEUDONYMS = """
+SELECT actor_key FROM identity.actor_ifi
+WHERE starts_with(ifi, 'group:') AND list_has_any(string_split(ifi[7:], ','), ?)
+"""
+
+
+def _erase_warehouse(
+    warehouse: Warehouse, keys: list[str], pseudonyms: list[str], ids: list[str]
+) -> dict[str, int]:
     with warehouse.write() as conn:
+        groups = [r[0] for r in conn.execute(GROUP_PSEUDONYMS, [keys]).fetchall()]
+        actors = pseudonyms + groups
         row = conn.execute(
             "DELETE FROM statements_all WHERE list_contains(?, actor_key) "
             "OR list_contains(?, statement_id)",
-            [pseudonyms, [i.lower() for i in ids]],
+            [actors, [i.lower() for i in ids]],
         ).fetchone()
         rows = int(row[0]) if row else 0
         identity = 0
         for table in ("identity.actor_ifi", "identity.identity_map"):
             got = conn.execute(
-                f"DELETE FROM {table} WHERE list_contains(?, actor_key)", [pseudonyms]
+                f"DELETE FROM {table} WHERE list_contains(?, actor_key)", [actors]
             ).fetchone()
             identity += int(got[0]) if got else 0
     return {"warehouse_rows": rows, "identity_rows": identity}

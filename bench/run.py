@@ -15,7 +15,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,11 @@ from statements.store.sqlite import SQLiteStore
 
 KEY, SECRET = "bench", "bench-secret"
 AUTH = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
-HEADERS = {"Authorization": AUTH, "X-Experience-API-Version": "1.0.3",
-           "Content-Type": "application/json"}
+HEADERS = {
+    "Authorization": AUTH,
+    "X-Experience-API-Version": "1.0.3",
+    "Content-Type": "application/json",
+}
 
 
 def median_run(reps: int, once: Callable[[int], dict[str, float]]) -> dict[str, float]:
@@ -40,7 +42,9 @@ def median_run(reps: int, once: Callable[[int], dict[str, float]]) -> dict[str, 
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def ingest(port: int, seed: int, reps: int, batch: int, clients: int, per_client: int) -> dict[str, float]:
+def ingest(
+    port: int, seed: int, reps: int, batch: int, clients: int, per_client: int
+) -> dict[str, float]:
     """Statements/s posting ``batch``-sized bodies (1 = single statements)."""
 
     def once(rep: int) -> dict[str, float]:
@@ -64,10 +68,16 @@ def queries(port: int, seed: int, reps: int) -> dict[str, dict[str, float]]:
     rng = random.Random(seed)
     regs = [s["context"]["registration"] for s in next(batches(1, 200, 200))]
     kinds: dict[str, Callable[[], dict[str, str]]] = {
-        "verb+since": lambda: {"verb": "http://adlnet.gov/expapi/verbs/passed",
-                               "since": "2025-01-01T02:00:00Z"},
-        "activity": lambda: {"activity": f"http://hospital.example/activities/{rng.randrange(200)}"},
-        "agent": lambda: {"agent": json.dumps({"mbox": f"mailto:staff{rng.randrange(2000)}@hospital.example"})},
+        "verb+since": lambda: {
+            "verb": "http://adlnet.gov/expapi/verbs/passed",
+            "since": "2025-01-01T02:00:00Z",
+        },
+        "activity": lambda: {
+            "activity": f"http://hospital.example/activities/{rng.randrange(200)}"
+        },
+        "agent": lambda: {
+            "agent": json.dumps({"mbox": f"mailto:staff{rng.randrange(2000)}@hospital.example"})
+        },
         "registration": lambda: {"registration": regs[rng.randrange(len(regs))]},
     }
     out = {}
@@ -77,7 +87,9 @@ def queries(port: int, seed: int, reps: int) -> dict[str, dict[str, float]]:
         def make(c: int, i: int, paths: list[str] = paths) -> Request:
             return ("GET", paths[(c * 200 + i) % len(paths)], None, HEADERS)
 
-        out[name] = median_run(reps, lambda _r, make=make: run("127.0.0.1", port, make, 2, 100).summary())
+        out[name] = median_run(
+            reps, lambda _r, make=make: run("127.0.0.1", port, make, 2, 100).summary()
+        )
     return out
 
 
@@ -101,8 +113,9 @@ def prepare_store(data_dir: Path, seed: int, total: int, already: int) -> SQLite
 def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
     """Ingest at small and large store sizes, queries and worker RSS at the large size."""
     small, large = args.small, args.large
-    with gunicorn("bench.baseline_app:create_baseline_app()", lrs_env(Path(tempfile.mkdtemp())),
-                  "/xapi/about") as (port, _pid):
+    with gunicorn(
+        "bench.baseline_app:create_baseline_app()", lrs_env(Path(tempfile.mkdtemp())), "/xapi/about"
+    ) as (port, _pid):
         report["baseline"] = {
             "batch100": ingest(port, 1, args.reps, 100, 4, args.requests),
             "single": ingest(port, 2, args.reps, 1, 4, args.requests * 10),
@@ -134,8 +147,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
     parser.add_argument("--skip-analytics", action="store_true")
     args = parser.parse_args()
-    report: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                              "args": {k: str(v) for k, v in vars(args).items()}}
+    report: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
     t0 = time.perf_counter()
     lrs_section(args, report)
     if not args.skip_analytics:

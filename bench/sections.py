@@ -53,12 +53,19 @@ def render(report: dict[str, Any]) -> str:
             )
     rate_large = large["batch100"]["items_per_s"]
     keep = rate_large / small["batch100"]["items_per_s"]
-    lines += ["", "## Query at the large store (limit=100, 2 client threads)", "",
-              "| filter | queries/s | p50 ms | p99 ms |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Query at the large store (limit=100, 2 client threads)",
+        "",
+        "| filter | queries/s | p50 ms | p99 ms |",
+        "|---|---|---|---|",
+    ]
     worst_p50 = 0.0
     for name, fig in large["queries"].items():
         worst_p50 = max(worst_p50, fig["p50_ms"])
-        lines.append(f"| {name} | {fig['requests_per_s']:,.0f} | {fig['p50_ms']:.1f} | {fig['p99_ms']:.1f} |")
+        lines.append(
+            f"| {name} | {fig['requests_per_s']:,.0f} | {fig['p50_ms']:.1f} | {fig['p99_ms']:.1f} |"
+        )
     rss = max(small["worker_rss_mb"], large["worker_rss_mb"])
     lines += [
         "",

@@ -48,8 +48,9 @@ def gunicorn(app_spec: str, env: dict[str, str], probe: str) -> Iterator[tuple[i
     full_env["PYTHONPATH"] = str(ROOT)
     cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py")]
     cmd += ["--access-logfile", "/dev/null", app_spec]
-    proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

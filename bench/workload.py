@@ -24,7 +24,9 @@ AUTHORITY = {"objectType": "Agent", "account": {"homePage": "http://bench.local"
 START_US = 1_735_689_600_000_000  # 2025-01-01
 
 
-def statement(rng: random.Random, n: int, people: int = 2000, activities: int = 200) -> dict[str, Any]:
+def statement(
+    rng: random.Random, n: int, people: int = 2000, activities: int = 200
+) -> dict[str, Any]:
     """One cmi5-like statement; ids are deterministic from ``rng``."""
     person = rng.randrange(people)
     activity = rng.randrange(activities)
@@ -39,13 +41,18 @@ def statement(rng: random.Random, n: int, people: int = 2000, activities: int = 
         },
         "context": {
             "registration": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "contextActivities": {"parent": [{"id": f"http://hospital.example/courses/{activity // 5}"}]},
+            "contextActivities": {
+                "parent": [{"id": f"http://hospital.example/courses/{activity // 5}"}]
+            },
         },
         "timestamp": "2025-06-01T10:00:00.000Z",
     }
     if verb.endswith(("passed", "failed")):
-        body["result"] = {"score": {"scaled": round(rng.random(), 2)}, "success": verb.endswith("passed"),
-                          "duration": "PT12M30S"}
+        body["result"] = {
+            "score": {"scaled": round(rng.random(), 2)},
+            "success": verb.endswith("passed"),
+            "duration": "PT12M30S",
+        }
     return body
 
 

@@ -40,7 +40,7 @@ class Settings:
         default="FULL",
         metadata=_doc(
             "SQLite durability: `FULL` (every acknowledged batch survives power loss; default) or "
-            "`NORMAL` (faster; survives a crashed process, may lose the last commits on power loss)."
+            "`NORMAL` (faster; survives a crashed process, may lose the last commits on power cut)."
         ),
     )
     max_body_bytes: int = field(

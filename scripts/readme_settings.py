@@ -16,7 +16,9 @@ def main() -> None:
     _old, tail = rest.split("<!-- settings:end -->", 1)
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     rows += [f"| `{name}` | `{default}` | {doc} |" for name, default, doc in documented_settings()]
-    README.write_text(head + "<!-- settings:start -->\n" + "\n".join(rows) + "\n<!-- settings:end -->" + tail)
+    README.write_text(
+        head + "<!-- settings:start -->\n" + "\n".join(rows) + "\n<!-- settings:end -->" + tail
+    )
 
 
 if __name__ == "__main__":

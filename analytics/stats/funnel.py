@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm  # type: ignore[import-untyped]
+from scipy.stats import norm
 
 
 @dataclass(frozen=True)

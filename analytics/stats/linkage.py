@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import statsmodels.api as sm  # type: ignore[import-untyped]
+import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
 LABEL = "association, not causation"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats  # type: ignore[import-untyped]
+from scipy import optimize, stats
 
 MAX_PRECISION = 1e6  # alpha + beta (or the gamma shape) when units show no over-dispersion
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm, rankdata, theilslopes  # type: ignore[import-untyped]
-from statsmodels.stats.multitest import multipletests  # type: ignore[import-untyped]
+from scipy.stats import norm, rankdata, theilslopes
+from statsmodels.stats.multitest import multipletests
 
 
 @dataclass(frozen=True)

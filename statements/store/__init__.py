@@ -8,9 +8,8 @@ from typing import Any
 def open_store(url: str) -> Any:
     """Open (not initialise) the store at ``url``: ``sqlite:///path`` or ``mongodb://…``."""
     if url.startswith("sqlite:///"):
-        from statements.store.sqlite import SQLiteStore
-
         from config.settings import Settings
+        from statements.store.sqlite import SQLiteStore
 
         sync = Settings.from_env().sqlite_synchronous
         return SQLiteStore(url[len("sqlite:///") :] or ":memory:", synchronous=sync)
