@@ -30,8 +30,7 @@ lock:
 	$(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
 
 run: $(STAMP)
-	$(BIN)/lrs init
-	$(BIN)/lrs serve
+	$(BIN)/lrs start
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

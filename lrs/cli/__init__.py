@@ -7,6 +7,7 @@ from lrs.cli import (
     audit,  # noqa: F401
     demo,  # noqa: F401
     erase,  # noqa: F401
+    firstrun,  # noqa: F401
     migrate,  # noqa: F401
 )
 from lrs.cli.core import main
