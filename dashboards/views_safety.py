@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analytics.suppression import suppress
 from dashboards import figures
 from dashboards.data import Reader
 from dashboards.filters import Filters
@@ -60,6 +61,8 @@ def content_page(r: Reader) -> Page:
 def safety_page(r: Reader, f: Filters) -> Page:
     """Funnel plot, harm rate vs readiness gap with the lag, near-miss ratio, linkage table."""
     s = q_safety.safety(r, f)
+    s.funnel = suppress(s.funnel, ["harm_events"])  # counts 1-10 never shown (small cells)
+    s.ratio = suppress(s.ratio, ["near_misses", "harm_events"], ["ratio"])
     page = Page(
         "Safety linkage",
         intro=f"{NOTE} Incidents are joined to departments and roles, never to named staff.",

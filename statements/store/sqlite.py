@@ -145,9 +145,13 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
             if rec.stored_us < last:
                 rec.stored_us = last
                 rec.body["stored"] = format_us(last)
-            voided = rec.id.lower() in voided_in_batch or conn.execute(
-                "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (rec.id.lower(),)
-            ).fetchone() is not None
+            voided = (
+                rec.id.lower() in voided_in_batch
+                or conn.execute(
+                    "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (rec.id.lower(),)
+                ).fetchone()
+                is not None
+            )
             cur = conn.execute(
                 "INSERT INTO statements (id, stored_us, voided, ref_target, voids, authority_key,"
                 " body) VALUES (?, ?, ?, ?, ?, ?, ?)",
