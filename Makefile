@@ -47,6 +47,11 @@ pytest: $(STAMP) browsers
 
 test: lint typecheck imports pytest
 
+# The benchmark suite (not tests): gunicorn as deployed, driven over loopback; writes
+# var/bench/report.md and report.json. BENCH_ARGS="--large 100000" for a quicker run.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
 
