@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=25, help="batch requests per client")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
+    parser.add_argument("--incremental", type=int, default=10_000)
     parser.add_argument("--skip-analytics", action="store_true")
     args = parser.parse_args()
     report: dict[str, Any] = {

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 TARGETS = {
@@ -13,9 +17,28 @@ TARGETS = {
 }
 
 
+def _probe(module: str, *argv: str) -> dict[str, Any]:
+    """Run ``python -m module argv…`` and parse the JSON line it prints last."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, *argv], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def analytics(args: argparse.Namespace, report: dict[str, Any]) -> None:
-    """Refresh, model and dashboard timings (filled in as those parts land)."""
-    report["analytics"] = {"note": "analytics benchmarks not yet wired"}
+    """Full refresh of the large store, incremental refresh of 10,000 more, with peak RSS."""
+    from bench.workload import prefill
+    from statements.store.sqlite import SQLiteStore
+
+    data_dir = Path(report["data_dir"])
+    section: dict[str, Any] = {}
+    section["full_refresh"] = _probe("bench.refresh_probe", str(data_dir), "full")
+    store = SQLiteStore(data_dir / "lrs.db")
+    prefill(store, args.seed + 99, args.incremental, clock_start=4_000_000_000_000_000)
+    section["incremental_refresh"] = _probe("bench.refresh_probe", str(data_dir), "incremental")
+    section["incremental_n"] = args.incremental
+    report["analytics"] = section
 
 
 def _met(ok: bool) -> str:
@@ -84,6 +107,28 @@ def render(report: dict[str, Any]) -> str:
         f"Prefill (direct store inserts): {', '.join(f'{k} {v:.0f} s' for k, v in report['prefill_s'].items())}.",
     ]
     analytics = report.get("analytics", {})
-    if analytics:
-        lines += ["", "## Analytics", "", "```", str(analytics), "```"]
+    if "full_refresh" in analytics:
+        full, inc = analytics["full_refresh"], analytics["incremental_refresh"]
+        stored = full["result"].get("loaded", large["stored"])
+        lines += [
+            "",
+            "## Analytics refresh",
+            "",
+            "| run | statements | seconds | peak RSS MB | target | status |",
+            "|---|---|---|---|---|---|",
+            f"| full refresh | {stored:,} | {full['seconds']:.1f} | {full['peak_rss_mb']:.0f} | ≤ 60 s | "
+            f"{_met(full['seconds'] <= 60)} |",
+            f"| incremental refresh | {analytics['incremental_n']:,} | {inc['seconds']:.2f} | "
+            f"{inc['peak_rss_mb']:.0f} | ≤ 2 s | {_met(inc['seconds'] <= 2)} |",
+        ]
+    for name in ("models", "dashboards"):
+        if name in analytics:
+            lines += [
+                "",
+                f"## {name.title()}",
+                "",
+                "```",
+                json.dumps(analytics[name], indent=1),
+                "```",
+            ]
     return "\n".join(lines) + "\n"

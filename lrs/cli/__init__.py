@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lrs.cli import (
     analytics,  # noqa: F401
+    analytics_models,  # noqa: F401
     audit,  # noqa: F401
     demo,  # noqa: F401
     erase,  # noqa: F401
