@@ -17,6 +17,7 @@ import polars as pl
 
 from analytics.flags import FlagSettings, compute_flags
 from analytics.incident_models import incident_rates, linkage
+from analytics.item_quality import item_quality
 from analytics.models import (
     ModelSettings,
     calibrate,
@@ -36,6 +37,7 @@ from analytics.monthly import (
 )
 from analytics.stats.shrinkage import shrink_proportions
 from analytics.warehouse import Connection, Warehouse
+from statements.errors import Conflict, FieldError
 
 OUTPUT_TABLES = (
     "person_competency_status",
@@ -45,6 +47,7 @@ OUTPUT_TABLES = (
     "incident_rates",
     "linkage",
     "activity_quality",
+    "item_quality",
     "department_readiness",
     "forecast",
     "half_life_calibration",
@@ -199,6 +202,7 @@ def compute(
             inputs["incidents"], inputs["census"], series, inputs["category_competency"]
         ),
         "activity_quality": _activity_quality(inputs, settings),
+        "item_quality": item_quality(inputs.statements),
         "half_life_calibration": cal,
     }
     timings["rest"] = time.perf_counter() - started - sum(timings.values())
@@ -218,6 +222,9 @@ def write_tables(conn: Connection, tables: dict[str, pl.DataFrame], as_of: date)
     )
 
 
+REQUIRED_INPUTS = ("staff", "role_requirements", "competencies")
+
+
 def run_models(
     warehouse: Warehouse,
     as_of: date | None = None,
@@ -231,6 +238,12 @@ def run_models(
     started = time.perf_counter()
     with warehouse.read() as conn:
         inputs = read_inputs(conn, as_of, settings)
+    missing = [k for k in REQUIRED_INPUTS if inputs.tables[k].height == 0]
+    if missing:
+        raise Conflict(
+            f"nothing to model yet: import {', '.join(missing)} first",
+            [FieldError(k, "missing_input", f"the {k} table is empty") for k in missing],
+        )
     tables, timings = compute(inputs, as_of, settings, flag_settings)
     with warehouse.write() as conn:
         write_tables(conn, tables, as_of)

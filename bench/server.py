@@ -48,9 +48,10 @@ def gunicorn(app_spec: str, env: dict[str, str], probe: str) -> Iterator[tuple[i
     full_env["PYTHONPATH"] = str(ROOT)
     cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py")]
     cmd += ["--access-logfile", "/dev/null", app_spec]
-    proc = subprocess.Popen(
-        cmd, env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # Logs go to a file: an unread pipe fills up and blocks the workers' log writes.
+    log_path = Path(env.get("LRS_DATA_DIR", "/tmp")) / f"gunicorn-{port}.log"
+    log_file = log_path.open("wb")
+    proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=log_file, stderr=log_file)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -59,7 +60,7 @@ def gunicorn(app_spec: str, env: dict[str, str], probe: str) -> Iterator[tuple[i
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
+                    err = log_path.read_text(errors="replace")
                     raise RuntimeError(f"gunicorn did not start: {err[-2000:]}") from None
                 time.sleep(0.2)
         yield port, proc.pid
@@ -69,3 +70,4 @@ def gunicorn(app_spec: str, env: dict[str, str], probe: str) -> Iterator[tuple[i
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log_file.close()

@@ -161,6 +161,41 @@ class Settings:
         ),
     )
 
+    flag_min_n: int = field(
+        default=5,
+        metadata=_doc(
+            "Readiness flags: fewest required staff a department x competency month needs."
+        ),
+    )
+    flag_min_months: int = field(
+        default=6,
+        metadata=_doc(
+            "Readiness flags: months of the window with enough staff before a cell is flagged "
+            "(else INSUFFICIENT_DATA)."
+        ),
+    )
+    flag_window_months: int = field(
+        default=12, metadata=_doc("Readiness flags: months of history each flag looks at.")
+    )
+    flag_fdr_q: float = field(
+        default=0.10,
+        metadata=_doc("Readiness flags: Benjamini-Hochberg q for a Mann-Kendall decline."),
+    )
+    flag_slope_pp: float = field(
+        default=1.0,
+        metadata=_doc(
+            "Readiness flags: smallest decline (percentage points per month, positive) that "
+            "makes a significant trend DECLINING."
+        ),
+    )
+    flag_ewma_lambda: float = field(
+        default=0.2, metadata=_doc("Readiness flags: EWMA smoothing weight (0 < lambda <= 1).")
+    )
+    target_compliance: float = field(
+        default=0.9,
+        metadata=_doc("Department compliance below this is red (forecast time-to-red target)."),
+    )
+
     @property
     def resolved_warehouse_path(self) -> Path:
         """The warehouse file, defaulting to ``<data_dir>/warehouse.duckdb``."""
@@ -200,6 +235,8 @@ def _parse(type_name: Any, raw: str, name: str) -> Any:
             return Path(raw)
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "bool":
             return raw.strip().lower() in {"1", "true", "yes", "on"}
         if kind.startswith("tuple"):

@@ -13,6 +13,7 @@ from lrs import errors, headers, limits, ops, security_headers
 from lrs.alternate import AlternateSyntaxMiddleware
 from lrs.api import about, activities, admin, agents, dashboard_auth, documents, statements
 from lrs.api import analytics as analytics_api
+from lrs.api.analytics_models import bp as analytics_models_bp
 from lrs.cursor import CursorCodec
 from lrs.extensions import Services, system_clock_us
 from lrs.learning import LearnedCache
@@ -74,6 +75,7 @@ def create_app(
     app.register_blueprint(activities.bp)
     app.register_blueprint(agents.bp)
     app.register_blueprint(analytics_api.bp)
+    app.register_blueprint(analytics_models_bp)
     app.register_blueprint(admin.bp)
     dashboard_auth.install(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]

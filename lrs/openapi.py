@@ -246,6 +246,43 @@ def _analytics_paths() -> dict[str, Any]:
                 xapi=False,
             )
         },
+        **_model_paths(),
+    }
+
+
+def _model_paths() -> dict[str, Any]:
+    """Model outputs (analytics/read, analytics/staff or admin) and the admin recompute."""
+    day = {"type": "string", "format": "date"}
+    text = {"type": "string"}
+    dept = _q("department_id", text)
+
+    def read(summary: str, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return {
+            "get": _op(summary, _json_ok(summary), params=params, extra=("404", "409"), xapi=False)
+        }
+
+    return {
+        "/analytics/cleared": read(
+            "Who is cleared for a regulated task on a date, per competency with evidence ids.",
+            [_q("task", text, required=True), _q("date", day)],
+        ),
+        "/analytics/flags": read(
+            "Readiness flags of a month (YYYY-MM).",
+            [_q("month", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), dept],
+        ),
+        "/analytics/compliance": read("Department x competency compliance rates.", [dept]),
+        "/analytics/readiness": read("Department x competency readiness."),
+        "/analytics/incidents": read("Incident rates and linkage (small cells suppressed)."),
+        "/analytics/forecast": read("Compliance and readiness forecast, time to red."),
+        "/analytics/models": {
+            "post": _op(
+                "Recompute every model as of a date and publish the tables.",
+                _json_ok("The run summary."),
+                params=[_q("as_of", day)],
+                extra=("409",),
+                xapi=False,
+            )
+        },
     }
 
 

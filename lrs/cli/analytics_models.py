@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from analytics.demo_load import load_demo, truth_of
+from analytics.model_settings import from_settings
 from analytics.monthly import frame
 from analytics.resources import secret_for, warehouse_for
 from analytics.run_models import run_models
@@ -28,8 +29,11 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--as-of", type=DATE, default=None, help="Compute as of this day (default today).")
 def models_cmd(as_of: datetime | None) -> None:
     """Recompute compliance, readiness, flags and incident linkage into the warehouse."""
+    settings = Settings.from_env()
     try:
-        summary = run_models(warehouse_for(Settings.from_env()), as_of.date() if as_of else None)
+        summary = run_models(
+            warehouse_for(settings), as_of.date() if as_of else None, *from_settings(settings)
+        )
     except LRSError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(json.dumps(summary.as_dict()))
@@ -41,14 +45,15 @@ def models_cmd(as_of: datetime | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
 def cleared_cmd(task: str, on: datetime, fmt: str) -> None:
     """Who is cleared for TASK on DATE, with the evidence ids each answer relied on."""
-    warehouse = warehouse_for(Settings.from_env())
+    settings = Settings.from_env()
+    warehouse = warehouse_for(settings)
     day = on.date()
     summary = None
     try:
         with warehouse.read() as conn:
             ran = frame(conn, "SELECT max(as_of) AS d FROM model_runs WHERE as_of = ?", [day])
         if ran["d"][0] is None:
-            summary = run_models(warehouse, day)
+            summary = run_models(warehouse, day, *from_settings(settings))
         with warehouse.read() as conn:
             rows = frame(
                 conn,
@@ -100,5 +105,6 @@ def load_cmd(directory: Path, batch_size: int, no_models: bool) -> None:
         store.close()
     click.echo(json.dumps(report.as_dict()))
     if not no_models:
-        summary = run_models(warehouse_for(settings), date.fromisoformat(truth["window"]["end"]))
+        end = date.fromisoformat(truth["window"]["end"])
+        summary = run_models(warehouse_for(settings), end, *from_settings(settings))
         click.echo(json.dumps(summary.as_dict()))
