@@ -278,17 +278,28 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
         if hi is None:
             hi = self._read("SELECT COALESCE(MAX(seq), 0) FROM statements")[0][0]
         if query.since is not None:
-            row = self._read("SELECT MAX(seq) FROM statements WHERE stored_us <= ?", (query.since,))
-            lo = row[0][0] or 0
+            lo = self._last_seq_stored_by(query.since)
         if query.until is not None:
-            row = self._read("SELECT MAX(seq) FROM statements WHERE stored_us <= ?", (query.until,))
-            hi = min(hi or 0, row[0][0] or 0)
+            hi = min(hi or 0, self._last_seq_stored_by(query.until))
         if query.after_seq is not None:
             if query.ascending:
                 lo = max(lo or 0, query.after_seq)
             else:
                 hi = min(hi if hi is not None else query.after_seq, query.after_seq - 1)
         return lo, hi
+
+    def _last_seq_stored_by(self, us: int) -> int:
+        """The newest ``seq`` stored at or before ``us`` (0 if none).
+
+        ``stored`` never decreases along ``seq``, so walking the (stored_us, seq) index backwards
+        from ``us`` finds it in one probe instead of scanning every earlier entry.
+        """
+        rows = self._read(
+            "SELECT seq FROM statements WHERE stored_us <= ? ORDER BY stored_us DESC, seq DESC"
+            " LIMIT 1",
+            (us,),
+        )
+        return int(rows[0][0]) if rows else 0
 
     def get_attachments(self, hashes: Sequence[str]) -> dict[str, Attachment]:
         """Attachment bytes by hash."""
