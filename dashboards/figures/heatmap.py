@@ -96,17 +96,20 @@ def _groups(
                     }
                 )
             else:
-                notes.append(
-                    {
-                        "x": mid,
-                        "xref": "x",
-                        "y": 1.0,
-                        "yref": "paper",
-                        "yanchor": "bottom",
-                        "text": f"<b>{labels[start]}</b>",
-                        "showarrow": False,
-                    }
-                )
+                note: dict[str, Any] = {
+                    "x": mid,
+                    "xref": "x",
+                    "y": 1.0,
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "text": f"<b>{labels[start]}</b>",
+                    "showarrow": False,
+                }
+                if (k - start) * 4 < len(
+                    labels[start]
+                ):  # too narrow: slant so labels never overlap
+                    note.update(x=start - 0.4, xanchor="left", textangle=-35)
+                notes.append(note)
             if k < len(labels):
                 line: dict[str, Any] = {"type": "line", "line": {"color": "#333", "width": 2}}
                 if horizontal:

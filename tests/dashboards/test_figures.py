@@ -279,3 +279,12 @@ def test_every_figure_passes_plotly_validation() -> None:
     ]
     for fig in built:
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+
+
+def test_narrow_column_groups_are_slanted_so_labels_never_overlap() -> None:
+    from dashboards.figures.heatmap import _groups
+
+    _shapes, notes = _groups(["privacy", "clinical", "clinical", "clinical", "clinical"], False)
+    narrow, wide = notes
+    assert narrow["textangle"] == -35 and narrow["xanchor"] == "left"
+    assert "textangle" not in wide
