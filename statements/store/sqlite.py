@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,18 +140,16 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
         last = conn.execute("SELECT MAX(stored_us) FROM statements").fetchone()[0] or 0
         batch_ids = {r.id.lower(): r for r in records}
         self._check_voiding(conn, records, batch_ids)
-        voided_in_batch = {r.voids for r in records if r.voids}
+        # Two set lookups per batch instead of two queries per statement: which of these ids
+        # are voided, and which are StatementRef targets, by stored or batch statements.
+        voided_ids = self._ids_in(conn, "voids", batch_ids) | {r.voids for r in records if r.voids}
+        referenced = self._ids_in(conn, "ref_target", batch_ids)
+        referenced |= {r.ref_target for r in records if r.ref_target}
         for rec in records:
             if rec.stored_us < last:
                 rec.stored_us = last
                 rec.body["stored"] = format_us(last)
-            voided = (
-                rec.id.lower() in voided_in_batch
-                or conn.execute(
-                    "SELECT 1 FROM statements WHERE voids = ? LIMIT 1", (rec.id.lower(),)
-                ).fetchone()
-                is not None
-            )
+            voided = rec.id.lower() in voided_ids
             cur = conn.execute(
                 "INSERT INTO statements (id, stored_us, voided, ref_target, voids, authority_key,"
                 " body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -178,7 +176,8 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
                     " WHERE s.id = ?",
                     (rec.seq, rec.ref_target),
                 )
-            self._propagate(conn, rec.id.lower(), rec.seq)
+            if rec.id.lower() in referenced:
+                self._propagate(conn, rec.id.lower(), rec.seq)
             if rec.voids:
                 conn.execute(
                     "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL",
@@ -188,6 +187,20 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
             "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
             [(a.sha2, a.content_type, a.content) for a in attachments],
         )
+
+    @staticmethod
+    def _ids_in(conn: sqlite3.Connection, column: str, ids: Iterable[str]) -> set[str]:
+        """The values of ``column`` (voids / ref_target) among ``ids`` in stored statements."""
+        wanted = list(ids)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT DISTINCT {column} FROM statements WHERE {column} IN ({marks})", chunk
+            ).fetchall()
+            found.update(str(r[0]) for r in rows)
+        return found
 
     @staticmethod
     def _check_voiding(
