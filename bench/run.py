@@ -146,6 +146,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
     parser.add_argument("--incremental", type=int, default=10_000)
+    parser.add_argument(
+        "--model-staff",
+        type=int,
+        default=400,
+        help="hospital size for model/page timings (0: skip)",
+    )
     parser.add_argument("--skip-analytics", action="store_true")
     args = parser.parse_args()
     report: dict[str, Any] = {
