@@ -111,8 +111,13 @@ def load_demo(
     *,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    refresh_progress: Callable[[int], None] | None = None,
 ) -> LoadReport:
-    """Statements, imports, refresh and demo marker (the models are run by the caller)."""
+    """Statements, imports, refresh and demo marker (the models are run by the caller).
+
+    ``progress`` counts statements stored, ``refresh_progress`` statements loaded into the
+    warehouse (for progress bars).
+    """
     truth = truth_of(directory)
     end = date.fromisoformat(truth["window"]["end"])
     read, inserted = load_statements(
@@ -121,6 +126,6 @@ def load_demo(
     report = load_imports(warehouse, directory, secret, end)
     report.statements, report.inserted = read, inserted
     report.seed, report.end = truth.get("seed"), end.isoformat()
-    refresh(store, warehouse, secret)
+    refresh(store, warehouse, secret, progress=refresh_progress)
     mark_demo(warehouse, report.seed, end)
     return report

@@ -10,6 +10,7 @@ holds. A voiding statement marks its target voided whenever either arrives; a la
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -78,6 +79,7 @@ def refresh(
     as_of: date | None = None,
     batch_size: int = 50_000,
     wait: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> RefreshResult:
     """Load statements stored after the watermark (all of them with ``full``).
 
@@ -98,6 +100,8 @@ def refresh(
                 voided += load_batch(conn, keep, secret)
                 loaded += len(keep)
                 last = keep[-1].seq
+                if progress is not None:
+                    progress(len(keep))
             if len(keep) < len(batch):
                 break
         enrich(conn, after_seq=start)

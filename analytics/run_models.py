@@ -9,6 +9,7 @@ writes all output tables in ONE writer session (atomic swap), recording the run 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -230,6 +231,7 @@ def run_models(
     as_of: date | None = None,
     settings: ModelSettings | None = None,
     flag_settings: FlagSettings | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Compute everything as of ``as_of`` (default: today, UTC) and publish it atomically."""
     as_of = as_of or datetime.now(UTC).date()
@@ -244,11 +246,15 @@ def run_models(
             f"nothing to model yet: import {', '.join(missing)} first",
             [FieldError(k, "missing_input", f"the {k} table is empty") for k in missing],
         )
+    step = progress or (lambda _n: None)
+    step(1)
     tables, timings = compute(inputs, as_of, settings, flag_settings)
+    step(1)
     with warehouse.write() as conn:
         write_tables(conn, tables, as_of)
         seconds = time.perf_counter() - started
         conn.execute("INSERT INTO model_runs VALUES (?, ?, ?)", [as_of, datetime.now(UTC), seconds])
+    step(1)
     summary = RunSummary(as_of, {k: v.height for k, v in tables.items()}, seconds=timings)
     latest = tables["flags"].filter(pl.col("month") == as_of.replace(day=1))
     summary.flags = dict(latest.group_by("flag").len().iter_rows()) if latest.height else {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -184,6 +184,9 @@ def _truth(
     }
 
 
+GENERATE_STEPS = 5  # progress steps reported by :func:`generate`
+
+
 def generate(
     out: str | Path,
     *,
@@ -192,6 +195,7 @@ def generate(
     months: int = DEFAULT_MONTHS,
     end: date = DEFAULT_END,
     plan: Plan | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Generate the hospital into ``out`` (created if needed); same seed, same bytes."""
     if staff < 20 or months < 12:
@@ -199,11 +203,15 @@ def generate(
     plan = plan or Plan()
     frame = Frame(end, months)
     roster_rng, learning_rng, outcome_rng, statement_rng = np.random.default_rng(seed).spawn(4)
+    step = progress or (lambda _n: None)
     people = Roster(frame, plan, roster_rng).build(staff)
+    step(1)
     learning = Simulator(frame, plan, learning_rng).run(people, REQUIREMENTS)
+    step(1)
     cells = monthly_cells(learning.histories, frame, plan)
     outcomes = Outcomes(frame, plan, outcome_rng, cells)
     outcomes.build(people)
+    step(1)
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Iterable[Row]] = {
@@ -215,7 +223,9 @@ def generate(
         "incidents": outcomes.incidents,
     }
     rows = {k: write_csv(directory / f"{k}.csv", COLUMNS[k], tables[k]) for k in COLUMNS}
+    step(1)
     statements = _write_statements(directory / STATEMENTS_FILE, learning, people, statement_rng)
+    step(1)
     truth = _truth(frame, plan, cells, outcomes, learning, people)
     truth["seed"] = seed
     truth["counts"] = {

@@ -91,7 +91,8 @@ def load_cmd(directory: Path, batch_size: int, no_models: bool) -> None:
     truth = truth_of(directory)
     total = int(truth.get("counts", {}).get("statements", 0))
     try:
-        with click.progressbar(length=total, label="statements") as bar:
+        # One bar for both passes over the statements: storing them, then the warehouse refresh.
+        with click.progressbar(length=2 * total, label="store + refresh") as bar:
             report = load_demo(
                 store,
                 warehouse_for(settings),
@@ -100,11 +101,15 @@ def load_cmd(directory: Path, batch_size: int, no_models: bool) -> None:
                 authority_for("demo-loader", "lrs demo load"),
                 batch_size=batch_size,
                 progress=bar.update,
+                refresh_progress=bar.update,
             )
     finally:
         store.close()
     click.echo(json.dumps(report.as_dict()))
     if not no_models:
         end = date.fromisoformat(truth["window"]["end"])
-        summary = run_models(warehouse_for(settings), end, *from_settings(settings))
+        with click.progressbar(length=3, label="models (read, compute, write)") as steps:
+            summary = run_models(
+                warehouse_for(settings), end, *from_settings(settings), progress=steps.update
+            )
         click.echo(json.dumps(summary.as_dict()))

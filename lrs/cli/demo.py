@@ -7,7 +7,13 @@ from datetime import date
 
 import click
 
-from analytics.demo.generate import DEFAULT_END, DEFAULT_MONTHS, DEFAULT_STAFF, generate
+from analytics.demo.generate import (
+    DEFAULT_END,
+    DEFAULT_MONTHS,
+    DEFAULT_STAFF,
+    GENERATE_STEPS,
+    generate,
+)
 from lrs.cli.core import main
 
 
@@ -51,7 +57,10 @@ def generate_command(seed: int, out: str, staff: int, months: int, end: object) 
     """Write the import CSVs, statements.jsonl and truth.json of a synthetic hospital."""
     end_date = end.date() if hasattr(end, "date") else date.fromisoformat(str(end))
     started = time.perf_counter()
-    summary = generate(out, seed=seed, staff=staff, months=months, end=end_date)
+    with click.progressbar(length=GENERATE_STEPS, label="generating") as bar:
+        summary = generate(
+            out, seed=seed, staff=staff, months=months, end=end_date, progress=bar.update
+        )
     took = time.perf_counter() - started
     click.echo(f"wrote {summary.out} in {took:.1f} s (seed {summary.seed})")
     click.echo(
