@@ -55,15 +55,20 @@ def _comparable(new: StatementRecord, old: StatementRecord) -> dict[str, Any]:
     return body
 
 
+MAX_ATTEMPTS = 32  # bounded by the batch size in practice: each retry follows a new collision
+
+
 def store_batch(
     store: Any, records: Sequence[StatementRecord], attachments: Sequence[Attachment] = ()
 ) -> list[StatementRecord]:
     """Insert the records not stored yet, all or nothing; return the ones inserted.
 
-    A concurrent insert of the same id (the store's ``Conflict``) is re-checked once, so an
-    identical statement racing with itself is accepted and a different one is a 409.
+    A concurrent insert of one of these ids (the store's ``Conflict``) is re-checked: an
+    identical statement racing with itself is accepted and a different one is a 409. Every
+    retry happens only because another writer committed one of *these* ids, so the loop makes
+    progress; with many overlapping batches a second or third collision is normal.
     """
-    for attempt in range(2):
+    for attempt in range(MAX_ATTEMPTS):
         existing = store.get_by_ids([r.id for r in records])
         fresh = []
         for rec in records:
@@ -78,6 +83,6 @@ def store_batch(
             store.insert(fresh, list(attachments))
             return fresh
         except Conflict:
-            if attempt == 1:
+            if attempt == MAX_ATTEMPTS - 1:
                 raise
     return []  # pragma: no cover - the loop always returns or raises
