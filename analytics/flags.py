@@ -7,9 +7,13 @@ months of a cell decide its flag:
 * **INSUFFICIENT_DATA** unless n >= ``min_n`` required staff in >= ``min_months`` of them;
 * **LOW**: the beta-binomial shrunken compliance below the 99.8 % funnel limit of the
   competency across departments (over-dispersion adjusted);
-* **DECLINING**: the lower EWMA (baseline = pooled rate of the window's first months) signals
-  on the month, or Mann-Kendall decreasing with BH q < ``fdr_q`` across all eligible cells of
-  the month and Sen's slope <= ``-slope_pp`` per month;
+* **DECLINING**: a statistical signal -- the lower EWMA (baseline = pooled rate of the window's
+  first months) signals on the month, or Mann-Kendall decreasing with BH q < ``fdr_q`` across
+  all eligible cells of the month and Sen's slope <= ``-slope_pp`` per month -- on a material
+  lapse: at least ``min_excess`` more established staff out of compliance (expired, in grace,
+  overdue or due an update; new hires still onboarding do not count) than the baseline rate
+  predicts. A hiring wave is shown in the decomposition, not as a decline of the unit's
+  readiness, and one or two late renewals never page a quality leader;
 * **PRIORITY**: LOW and DECLINING, or DECLINING on a criticality-3 competency;
 * **UPDATE_IN_PROGRESS**: an invalidating protocol change inside the window explains the dip
   (shown instead of DECLINING/LOW/PRIORITY while staff are due to retrain or the cell would
@@ -41,7 +45,7 @@ class FlagSettings:
     """Thresholds of the flag rules (documented LRS_FLAG_* settings)."""
 
     lam: float = 0.2
-    ewma_false_alarm: float = 0.002
+    ewma_false_alarm: float = 0.01
     ewma_reps: int = 2000
     baseline_months: int = 6
     fdr_q: float = 0.10
@@ -50,11 +54,14 @@ class FlagSettings:
     min_months: int = 6
     window_months: int = 12
     funnel_level_z: float = 3.090
+    min_excess: int = 3
 
     def __post_init__(self) -> None:
         """Reject meaningless thresholds."""
         if not 0 < self.lam <= 1 or not 0 < self.fdr_q < 1 or self.slope_pp < 0:
             raise ValueError("need 0 < lam <= 1, 0 < fdr_q < 1, slope_pp >= 0")
+        if not 0 < self.ewma_false_alarm < 1 or self.min_excess < 0:
+            raise ValueError("need 0 < ewma_false_alarm < 1 and min_excess >= 0")
         if not 3 <= self.min_months <= self.window_months or self.min_n < 1:
             raise ValueError("need 3 <= min_months <= window_months and min_n >= 1")
 
@@ -125,6 +132,17 @@ def decomposition(first: dict[str, Any], last: dict[str, Any]) -> dict[str, int]
     }
 
 
+def excess_lapsed(cur: dict[str, Any], baseline: float) -> int:
+    """Established staff out of compliance beyond what the baseline rate predicts.
+
+    Counts the required staff of the month who are not compliant and not onboarding (new hires
+    inside their first due period), less ``round((1 - baseline) * n_required)``.
+    """
+    n = int(cur["n_required"] or 0)
+    lapsed = n - int(cur["n_compliant"] or 0) - int(cur["n_onboarding"] or 0)
+    return lapsed - round((1 - baseline) * n)
+
+
 def _changes_in(changes: pl.DataFrame, start: date, end: date) -> set[str]:
     if changes.is_empty():
         return set()
@@ -186,12 +204,14 @@ def _flag_row(
     first = cell.row(0, named=True)
     decomposition_ = decomposition(first, cur)
     flag, method = "OK", "none"
+    excess = None
     if not eligible or trend is None:
         flag, method = "INSUFFICIENT_DATA", "eligibility"
     else:
-        steep = trend.slope <= -settings.slope_pp / 100
-        mk = q < settings.fdr_q and steep
-        declining = (trend.ewma_signal and steep) or mk
+        excess = excess_lapsed(cur, trend.baseline)
+        material = excess >= settings.min_excess
+        mk = q < settings.fdr_q and trend.slope <= -settings.slope_pp / 100
+        declining = material and (trend.ewma_signal or mk)
         method = (
             "+".join(
                 m
@@ -209,7 +229,7 @@ def _flag_row(
         if key[1] in changed and (flag != "OK" or (cur["n_update_due"] or 0) > 0):
             flag, method = "UPDATE_IN_PROGRESS", "protocol_change"
     current = cur["compliance_rate"]
-    text = _text(flag, key, trend, current)
+    text = _text(flag, key, trend, current, excess)
     return {
         "department_id": key[0],
         "competency_id": key[1],
@@ -227,18 +247,27 @@ def _flag_row(
         "ewma": trend.ewma if trend else None,
         "ewma_lcl": trend.lcl if trend else None,
         "n": int(cur["n_required"]),
-        "explanation": json.dumps({"decomposition": decomposition_, "text": text}),
+        "explanation": json.dumps(
+            {"decomposition": decomposition_, "excess_lapsed": excess, "text": text}
+        ),
     }
 
 
-def _text(flag: str, key: tuple[str, str], trend: _Trend | None, current: float | None) -> str:
+def _text(
+    flag: str,
+    key: tuple[str, str],
+    trend: _Trend | None,
+    current: float | None,
+    excess: int | None = None,
+) -> str:
     if flag == "INSUFFICIENT_DATA":
         return f"{key[0]} / {key[1]}: too few required staff to judge (grey, not a colour)"
     if trend is None or current is None:
         return ""
     return (
         f"{key[0]} / {key[1]}: compliance {current:.0%} against a baseline of "
-        f"{trend.baseline:.0%}, Sen slope {trend.slope * 100:+.1f} pp/month"
+        f"{trend.baseline:.0%}, Sen slope {trend.slope * 100:+.1f} pp/month, "
+        f"{excess or 0:+d} established staff lapsed against the baseline"
     )
 
 

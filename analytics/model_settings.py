@@ -23,5 +23,7 @@ def from_settings(settings: Settings) -> tuple[ModelSettings, FlagSettings]:
         fdr_q=settings.flag_fdr_q,
         slope_pp=abs(settings.flag_slope_pp),
         lam=settings.flag_ewma_lambda,
+        ewma_false_alarm=settings.flag_ewma_false_alarm,
+        min_excess=settings.flag_min_excess,
     )
     return model, flags

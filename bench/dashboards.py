@@ -3,7 +3,7 @@
     .venv/bin/python bench/dashboards.py --repeat 20 [--scale 2] [--warehouse path]
 
 Builds a warehouse with the dashboards' fixture generator at the size of the seeded demo
-hospital (18 departments, 34 competencies, ~400 staff, 18 months; ``--scale`` multiplies
+hospital (18 departments, 40 competencies, ~400 staff, 18 months; ``--scale`` multiplies
 departments and staff), or reads ``--warehouse``; signs in an ``analytics/staff`` credential
 and times each page through the Flask test client (the whole server side: session check,
 queries, figures, JSON, template). Prints one JSON line per page with median and p95 in ms.
@@ -59,7 +59,7 @@ def main() -> None:
         build(
             path,
             departments=round(18 * args.scale),
-            competencies=34,
+            competencies=40,
             staff_per_dept=23,
             months=18,
             statements=round(200_000 * args.scale),

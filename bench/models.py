@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/models.py --staff 2000 --months 18 --dir /tmp/bench-models
 
-Generates the hospital (``analytics.demo.generate``; its catalogue has 34 competencies, the
-maximum it supports), loads it through the store path and refreshes the warehouse (skipped
+Generates the hospital (``analytics.demo.generate``; its catalogue has 40 competencies, every
+one required of some role), loads it through the store path and refreshes the warehouse (skipped
 when DIR already holds a loaded warehouse), then times ``run_models`` in a subprocess and
 reports its wall time and peak RSS (``VmHWM``) as one JSON line.
 """

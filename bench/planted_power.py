@@ -20,8 +20,14 @@ from pathlib import Path
 from typing import Any
 
 
-def score(seed: int, staff: int, root: Path) -> dict[str, Any]:
-    """Generate, load, run and score one seed."""
+def score(seed: int, staff: int, root: Path, keep: bool = False) -> dict[str, Any]:
+    """Generate, load, run and score one seed.
+
+    With ``keep`` the seed's data and warehouse stay in ``root/seed<S>``, and a later run with
+    ``keep`` re-runs the models on that warehouse instead of generating and loading again
+    (generation and loading do not depend on the model code, so the scores are the same as a
+    full run; it makes a model change cheap to re-measure on every seed).
+    """
     import polars as pl
 
     from analytics.demo.generate import generate
@@ -33,13 +39,18 @@ def score(seed: int, staff: int, root: Path) -> dict[str, Any]:
     from statements.store.sqlite import SQLiteStore
 
     d = root / f"seed{seed}"
-    shutil.rmtree(d, ignore_errors=True)
-    generate(d / "data", seed=seed, staff=staff)
-    store = SQLiteStore(str(d / "lrs.db"))
-    store.init()
+    done = d / "loaded"
+    if not (keep and done.exists()):
+        shutil.rmtree(d, ignore_errors=True)
+        generate(d / "data", seed=seed, staff=staff)
+        store = SQLiteStore(str(d / "lrs.db"))
+        store.init()
+        wh = Warehouse(d / "wh.duckdb")
+        load_demo(store, wh, d / "data", b"k" * 32, authority_for("power", "power"))
+        store.close()
+        (d / "lrs.db").unlink()
+        done.write_text(str(staff))
     wh = Warehouse(d / "wh.duckdb")
-    load_demo(store, wh, d / "data", b"k" * 32, authority_for("power", "power"))
-    store.close()
     truth = json.loads((d / "data" / "truth.json").read_text())
     run_models(wh, date.fromisoformat(truth["window"]["end"]))
     with wh.read() as conn:
@@ -85,7 +96,8 @@ def score(seed: int, staff: int, root: Path) -> dict[str, Any]:
             row["ci_low"] <= fl["irr_per_10pp"] <= row["ci_high"]
         )
     tiny = flags.filter(pl.col("department_id") == sig["tiny_unit"]["department_id"])
-    shutil.rmtree(d, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(d, ignore_errors=True)
     return {
         "seed": seed,
         "decline_delay_months": delay,
@@ -110,11 +122,12 @@ def main() -> None:
     p.add_argument("--staff", type=int, default=200)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--dir", type=Path, default=Path("/tmp/planted-power"))
+    p.add_argument("--keep", action="store_true", help="keep (and reuse) loaded warehouses")
     a = p.parse_args()
     seeds = range(a.first, a.first + a.seeds)
     results = []
     with ProcessPoolExecutor(a.jobs) as pool:
-        for r in pool.map(score, seeds, [a.staff] * a.seeds, [a.dir] * a.seeds):
+        for r in pool.map(score, seeds, [a.staff] * a.seeds, [a.dir] * a.seeds, [a.keep] * a.seeds):
             print(json.dumps(r), flush=True)
             results.append(r)
     n = len(results)

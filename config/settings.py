@@ -191,6 +191,20 @@ class Settings:
     flag_ewma_lambda: float = field(
         default=0.2, metadata=_doc("Readiness flags: EWMA smoothing weight (0 < lambda <= 1).")
     )
+    flag_ewma_false_alarm: float = field(
+        default=0.01,
+        metadata=_doc(
+            "Readiness flags: chance that an in-control cell's EWMA signals anywhere in its "
+            "window (the limit is calibrated by simulation for this)."
+        ),
+    )
+    flag_min_excess: int = field(
+        default=3,
+        metadata=_doc(
+            "Readiness flags: a decline needs at least this many more established staff out of "
+            "compliance (onboarding excluded) than the baseline rate predicts."
+        ),
+    )
     target_compliance: float = field(
         default=0.9,
         metadata=_doc("Department compliance below this is red (forecast time-to-red target)."),

@@ -138,6 +138,12 @@ COMPETENCIES = (
     Competency("chemo-safety", "Hazardous Drug Handling", "clinical", 3, 180, items=6),
     Competency("specimen-handling", "Specimen Labelling and Handling", "safety", 2, 365),
     Competency("hazmat", "Hazardous Materials", "safety", 1, 365),
+    Competency("stroke-recognition", "Stroke Recognition (BE-FAST)", "clinical", 3, 180, items=6),
+    Competency("delirium-screening", "Delirium Screening (CAM)", "clinical", 2, 365),
+    Competency("opioid-safety", "Opioid Safety and PCA", "clinical", 3, 180, items=6),
+    Competency("dysphagia-screening", "Dysphagia Screening", "clinical", 2, 365),
+    Competency("emergency-preparedness", "Emergency Preparedness and Codes", "safety", 1, 365),
+    Competency("cybersecurity", "Cybersecurity and Phishing Awareness", "privacy", 1, 365),
 )
 
 _ALL = {
@@ -146,6 +152,8 @@ _ALL = {
     "fire-safety": 365,
     "code-of-conduct": 365,
     "workplace-violence": 730,
+    "emergency-preparedness": 365,
+    "cybersecurity": 730,
 }
 _CLINICAL = {
     "bls": 730,
@@ -161,6 +169,8 @@ _NURSING = {
     "sepsis-recognition": 365,
     "restraint-seclusion": 365,
     "suicide-risk": 730,
+    "stroke-recognition": 365,
+    "delirium-screening": 730,
 }
 _RN = {
     **_CLINICAL,
@@ -171,6 +181,8 @@ _RN = {
     "vte-prophylaxis": 730,
     "safe-patient-handling": 730,
     "cauti-bundle": 730,
+    "opioid-safety": 365,
+    "dysphagia-screening": 730,
 }
 
 REQUIREMENTS: dict[str, dict[str, int]] = {
@@ -195,6 +207,8 @@ REQUIREMENTS: dict[str, dict[str, int]] = {
         "emtala": 730,
         "vte-prophylaxis": 730,
         "high-alert-medications": 365,
+        "opioid-safety": 365,
+        "stroke-recognition": 365,
     },
     "RT": {**_CLINICAL, "acls": 730, "rapid-response": 365, "sbar-handoff": 730},
     "PHARMD": {
@@ -284,6 +298,8 @@ CATEGORY_COMPETENCY = (
     ("communication_handoff", "sbar-handoff", 1.0),
     ("deterioration_missed", "rapid-response", 1.0),
     ("deterioration_missed", "sepsis-recognition", 1.0),
+    ("deterioration_missed", "stroke-recognition", 1.0),
+    ("medication", "opioid-safety", 1.0),
     ("privacy_breach", "hipaa-privacy", 1.0),
     ("suicide_self_harm", "suicide-risk", 1.0),
     ("restraint_seclusion", "restraint-seclusion", 1.0),
