@@ -4,8 +4,9 @@
 
 For each seed: generate, load through the store path, run the models, then score the planted
 truth: decline flagged DECLINING/PRIORITY within 4 months of its start; false DECLINING/PRIORITY
-flags on in-control cells at the last month; the falls IRR inside its 95 % CI; the near-miss
-department never ``harm_high``; the tiny unit always INSUFFICIENT_DATA. One JSON line per seed,
+flags on in-control cells at the last month and in any month; the falls IRR inside its 95 % CI;
+the near-miss department never ``harm_high`` (in any month, and from the rise's start); the tiny
+unit always INSUFFICIENT_DATA. One JSON line per seed,
 then a summary line.
 """
 
@@ -96,6 +97,8 @@ def score(seed: int, staff: int, root: Path, keep: bool = False) -> dict[str, An
             row["ci_low"] <= fl["irr_per_10pp"] <= row["ci_high"]
         )
     tiny = flags.filter(pl.col("department_id") == sig["tiny_unit"]["department_id"])
+    near_miss = rates.filter(pl.col("department_id") == sig["near_miss_rise"]["department_id"])
+    rise_start = date.fromisoformat(sig["near_miss_rise"]["start"] + "-01")
     if not keep:
         shutil.rmtree(d, ignore_errors=True)
     return {
@@ -105,10 +108,9 @@ def score(seed: int, staff: int, root: Path, keep: bool = False) -> dict[str, An
         "false_declining_last_month": len(false_last),
         "false_declining_cells_any_month": len(false_any),
         "irr_covered": irr,
-        "near_miss_harm_high": bool(
-            rates.filter(pl.col("department_id") == sig["near_miss_rise"]["department_id"])[
-                "harm_high"
-            ].any()
+        "near_miss_harm_high": bool(near_miss["harm_high"].any()),
+        "near_miss_harm_high_during_rise": bool(
+            near_miss.filter(pl.col("month") >= rise_start)["harm_high"].any()
         ),
         "tiny_insufficient": set(tiny["flag"]) == {"INSUFFICIENT_DATA"},
     }
@@ -149,6 +151,9 @@ def main() -> None:
                 ),
                 "irr_coverage_harm": sum(r["irr_covered"]["harm_moderate_plus"] for r in results),
                 "near_miss_flagged": sum(r["near_miss_harm_high"] for r in results),
+                "near_miss_flagged_during_rise": sum(
+                    r["near_miss_harm_high_during_rise"] for r in results
+                ),
                 "tiny_ok": sum(r["tiny_insufficient"] for r in results),
             }
         ),
