@@ -17,7 +17,8 @@ from typing import Any
 
 from analytics.flatten import flatten
 from analytics.warehouse import Connection, Warehouse
-from statements.timefmt import to_us
+from statements.errors import Conflict, FieldError
+from statements.timefmt import from_us, to_us
 
 ENRICH_SQL = """
 UPDATE statements_all AS s
@@ -84,7 +85,10 @@ def refresh(
     """Load statements stored after the watermark (all of them with ``full``).
 
     ``as_of`` loads only statements stored up to the end of that day (UTC); the watermark then
-    stops there, so a later refresh continues from it.
+    stops there, so a later refresh continues from it. When statements are waiting but every
+    one was stored after that day (a backfill stored today with old timestamps), nothing could
+    be loaded: :class:`Conflict` is raised and the warehouse is left untouched, rather than
+    reporting success with nothing loaded (see :func:`as_of_refusal`).
     """
     limit_us = to_us(datetime.combine(as_of + timedelta(days=1), time(), UTC)) if as_of else None
     with warehouse.write(wait=wait) as conn:
@@ -96,6 +100,8 @@ def refresh(
         loaded, voided, last = 0, 0, start
         for batch in store.iter_since(start, batch_size):
             keep = batch if limit_us is None else [r for r in batch if r.stored_us < limit_us]
+            if as_of is not None and loaded == 0 and not keep and batch:
+                raise as_of_refusal(as_of, batch[0].stored_us)
             if keep:
                 voided += load_batch(conn, keep, secret)
                 loaded += len(keep)
@@ -111,6 +117,20 @@ def refresh(
             [last, datetime.now(UTC), as_of],
         )
     return RefreshResult(loaded, voided, last, full, as_of)
+
+
+def as_of_refusal(as_of: date, first_stored_us: int) -> Conflict:
+    """The error of an ``--as-of`` refresh that would load nothing although statements wait."""
+    first = from_us(first_stored_us).date().isoformat()
+    message = (
+        f"--as-of {as_of.isoformat()} loads statements by the day the LRS STORED them, and "
+        f"none of the waiting statements was stored by then (the first was stored on {first}); "
+        "nothing was loaded. To replay history as of a learning date, refresh without --as-of "
+        f"and run `lrs analytics models --as-of {as_of.isoformat()}` (the models filter on "
+        "each statement's timestamp)."
+    )
+    detail = f"no waiting statement was stored on or before {as_of.isoformat()}"
+    return Conflict(message, [FieldError("as_of", "stored_after_as_of", detail)])
 
 
 def load_batch(conn: Connection, records: list[Any], secret: bytes) -> int:

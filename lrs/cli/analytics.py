@@ -49,7 +49,8 @@ def analytics() -> None:
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Load only statements stored up to the end of this day (UTC).",
+    help="Load only statements STORED up to the end of this day (UTC); refused when none "
+    "of the waiting statements was (to replay learning dates use `models --as-of`).",
 )
 def refresh_cmd(full: bool, as_of: datetime | None) -> None:
     """Load statements stored since the last refresh into the warehouse."""

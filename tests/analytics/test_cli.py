@@ -37,3 +37,16 @@ def test_refresh_import_sql_export(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert out.exit_code == 0 and "0 unmatched" in out.output
     out = runner.invoke(main, ["export", "--format", "parquet", str(tmp_path / "pq")])
     assert out.exit_code == 0 and (tmp_path / "pq" / "staff.parquet").exists()
+
+
+def test_refresh_as_of_before_anything_stored_fails_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    store = open_store(f"sqlite:///{tmp_path / 'lrs.db'}")
+    store.init()
+    store.insert([rec(stmt(1, timestamp="2020-01-01T00:00:00Z"))], [])
+    store.close()
+    out = CliRunner().invoke(main, ["analytics", "refresh", "--as-of", "2020-01-31"])
+    assert out.exit_code == 1, out.output
+    assert "stored" in out.output and "lrs analytics models --as-of 2020-01-31" in out.output

@@ -12,6 +12,7 @@ from analytics.etl import refresh, unmatched
 from analytics.imports.load import import_file
 from analytics.pseudonym import actor_key, person_key
 from analytics.warehouse import Warehouse, WarehouseBusy, WarehouseMissing
+from statements.errors import Conflict
 from tests.analytics.helpers import DAY_US, SECRET, rec, sid, stmt, void
 
 
@@ -152,3 +153,24 @@ def test_second_writer_is_refused_when_not_waiting(store: Any, wh: Warehouse) ->
 def test_reading_before_any_build_is_a_clear_error(wh: Warehouse) -> None:
     with pytest.raises(WarehouseMissing, match="lrs analytics refresh"), wh.read():
         pass
+
+
+def test_as_of_before_every_stored_statement_is_refused(store: Any, wh: Warehouse) -> None:
+    # A backfill: old learning timestamps, all stored on Jan 10. --as-of Jan 3 cannot load any.
+    store.insert(
+        [rec(stmt(n, timestamp="2025-01-01T00:00:00Z"), at_us=10 * DAY_US) for n in (1, 2)], []
+    )
+    with pytest.raises(Conflict) as err:
+        refresh(store, wh, SECRET, as_of=date(2026, 1, 3))
+    assert "STORED" in err.value.message and "lrs analytics models --as-of 2026-01-03" in (
+        err.value.message
+    )
+    assert err.value.errors[0].path == "as_of"
+    assert not wh.path.exists() or rows(wh, "SELECT count(*) FROM etl_state") == [(0,)]
+    assert refresh(store, wh, SECRET).loaded == 2  # nothing was consumed by the refusal
+
+
+def test_as_of_with_nothing_waiting_is_not_an_error(store: Any, wh: Warehouse) -> None:
+    store.insert([rec(stmt(1), at_us=DAY_US)], [])
+    assert refresh(store, wh, SECRET).loaded == 1
+    assert refresh(store, wh, SECRET, as_of=date(2026, 1, 1)).loaded == 0
