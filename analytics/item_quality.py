@@ -1,8 +1,10 @@
 """Classical item statistics of assessment items from ``answered`` statements.
 
-An item is the object of an ``answered`` statement; its activity is the statement's first
-``context.contextActivities.parent``. Only each learner's first answer to an item within a
-registration counts. Per item:
+An item is the object of an ``answered`` statement; its activity is the mapped assessment
+activity its id sits under (``<activity>/items/q1``, given ``activity_competency``), else the
+statement's first ``context.contextActivities.parent``, so items line up with the activity
+rows of ``activity_quality`` (keyed by the assessment's object id). Only each learner's first
+answer to an item within a registration counts. Per item:
 
 * ``difficulty``: the share of those answers that are correct (the classical item p-value:
   higher is easier, as the dashboards plot it);
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.models.evidence import ANSWERED
+from analytics.models.evidence import ANSWERED, item_parents
 
 SCHEMA = pl.Schema(
     {
@@ -29,21 +31,30 @@ SCHEMA = pl.Schema(
 )
 
 
-def item_quality(statements: pl.DataFrame) -> pl.DataFrame:
+def item_quality(
+    statements: pl.DataFrame, activity_competency: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Per (activity, item): difficulty (share correct), discrimination and n (see module)."""
+    st = statements.filter(
+        (pl.col("verb_id") == ANSWERED)
+        & pl.col("person_key").is_not_null()
+        & pl.col("success").is_not_null()
+    )
+    under = pl.DataFrame(schema={"iri": pl.Utf8, "activity_id": pl.Utf8})
+    if activity_competency is not None:
+        under = item_parents(st, activity_competency)
     answers = (
-        statements.filter(
-            (pl.col("verb_id") == ANSWERED)
-            & pl.col("person_key").is_not_null()
-            & pl.col("success").is_not_null()
-            & (pl.col("parent_ids").list.len() > 0)
+        st.join(
+            under.rename({"iri": "object_id", "activity_id": "by_id"}), on="object_id", how="left"
         )
+        .with_columns(activity_id=pl.coalesce("by_id", pl.col("parent_ids").list.first()))
+        .filter(pl.col("activity_id").is_not_null())
         .select(
             "person_key",
             "registration",
             "timestamp",
             "statement_id",
-            activity_id=pl.col("parent_ids").list.first(),
+            "activity_id",
             item_id="object_id",
             correct=pl.col("success").cast(pl.Float64),
         )

@@ -203,7 +203,7 @@ def compute(
             inputs["incidents"], inputs["census"], series, inputs["category_competency"]
         ),
         "activity_quality": _activity_quality(inputs, settings),
-        "item_quality": item_quality(inputs.statements),
+        "item_quality": item_quality(inputs.statements, inputs["activity_competency"]),
         "half_life_calibration": cal,
     }
     timings["rest"] = time.perf_counter() - started - sum(timings.values())

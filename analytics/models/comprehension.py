@@ -76,7 +76,8 @@ def click_through(
 ) -> pl.DataFrame:
     """Flag passes that look clicked through (one row per ``passed`` evidence row).
 
-    ``no_answers``: the pass has a registration and the person answered no item in it;
+    ``no_answers``: the pass has a registration, the person answered no item in it, and the
+    activity does have items (someone answered items in a registration of it);
     ``too_fast``: its duration is under ``click_through_fraction`` of the median duration of
     assessments on the same activity (needs ``click_through_min_durations`` of them). Columns:
     ``person_key, competency_id, statement_id, at, no_answers, too_fast, click_through``.
@@ -93,14 +94,17 @@ def click_through(
         .drop("n")
     )
     answered = answered_items.select("person_key", "registration").drop_nulls().unique()
-    passes = evidence.filter(pl.col("kind") == "passed")
+    passes = evidence.filter(pl.col("kind") == "passed").join(
+        answered.with_columns(has=pl.lit(True)), on=["person_key", "registration"], how="left"
+    )
+    with_items = passes.filter(pl.col("has")).select("object_id").unique()
     flagged = (
-        passes.join(
-            answered.with_columns(has=pl.lit(True)), on=["person_key", "registration"], how="left"
-        )
+        passes.join(with_items.with_columns(itemised=pl.lit(True)), on="object_id", how="left")
         .join(medians, on="object_id", how="left")
         .with_columns(
-            no_answers=pl.col("registration").is_not_null() & pl.col("has").is_null(),
+            no_answers=pl.col("registration").is_not_null()
+            & pl.col("has").is_null()
+            & pl.col("itemised").fill_null(False),
             too_fast=(
                 pl.col("duration_s") < settings.click_through_fraction * pl.col("median")
             ).fill_null(False),

@@ -49,14 +49,41 @@ EVIDENCE_SCHEMA = pl.Schema(
 )
 
 
-def match_activities(statements: pl.DataFrame, activity_competency: pl.DataFrame) -> pl.DataFrame:
+def item_parents(object_ids: pl.DataFrame, activity_competency: pl.DataFrame) -> pl.DataFrame:
+    """``iri, activity_id``: the mapped activity an item id sits under by id prefix.
+
+    An item ``<activity>/items/q1`` (or ``<activity>#q1``, ``<activity>?q=1``) belongs to the
+    exactly-mapped ``<activity>``; when several mapped activities prefix it, the longest wins.
+    """
+    exact = (
+        activity_competency.filter(~pl.col("activity_id").str.ends_with("*"))
+        .select("activity_id")
+        .unique()
+    )
+    iris = object_ids.select(pl.col("object_id").alias("iri")).drop_nulls().unique()
+    under = pl.any_horizontal(
+        pl.col("iri").str.starts_with(pl.col("activity_id") + sep) for sep in ("/", "#", "?")
+    )
+    return (
+        iris.join(exact, how="cross")
+        .filter(under)
+        .sort(pl.col("activity_id").str.len_chars(), descending=True)
+        .group_by("iri", maintain_order=True)
+        .first()
+    )
+
+
+def match_activities(
+    statements: pl.DataFrame, activity_competency: pl.DataFrame, *, items: bool = False
+) -> pl.DataFrame:
     """Map statements to competencies: ``statement_id, competency_id, mastery_threshold``.
 
     A statement matches a mapping row when its object id equals ``activity_id``, starts with a
     prefix pattern (``activity_id`` ending in ``*``), or (cmi5) when one of its parent or
-    grouping activities does. When several routes match the same competency, the most
-    specific one wins (object before parent before grouping; exact before prefix) and gives
-    the mastery threshold.
+    grouping activities does. With ``items`` (answered item statements) an object id under a
+    mapped activity (``<activity>/items/q1``, see :func:`item_parents`) also matches it. When
+    several routes match the same competency, the most specific one wins (object before
+    parent before grouping; exact before prefix) and gives the mastery threshold.
     """
     routes = [
         statements.select("statement_id", pl.col("object_id").alias("iri"), pl.lit(0).alias("r")),
@@ -84,7 +111,17 @@ def match_activities(statements: pl.DataFrame, activity_competency: pl.DataFrame
         .drop("pre", "activity_id")
     )
     by_prefix = cand.join(hits, on="iri").with_columns(pl.col("r") + 1)
-    both = pl.concat([exact.drop("iri"), by_prefix.drop("iri")], how="vertical_relaxed")
+    found = [exact.drop("iri"), by_prefix.drop("iri")]
+    if items:
+        under = item_parents(statements, activity_competency)
+        found.append(
+            routes[0]
+            .join(under, on="iri")
+            .join(ac, on="activity_id")
+            .select("statement_id", "r", "competency_id", "mastery_threshold")
+            .with_columns(pl.col("r") + 1)
+        )
+    both = pl.concat([f.select(found[0].columns) for f in found], how="vertical_relaxed")
     return (
         both.sort("r")
         .group_by("statement_id", "competency_id", maintain_order=True)
@@ -180,11 +217,13 @@ ANSWERED_SCHEMA = pl.Schema(
 def answered_items(statements: pl.DataFrame, activity_competency: pl.DataFrame) -> pl.DataFrame:
     """Item-level ``answered`` statements mapped to competencies (schema ``ANSWERED_SCHEMA``).
 
-    ``first_attempt`` is the person's first answer to that item (object id) within the
-    registration (a null registration is one group); later answers are retries.
+    An item counts toward its assessment by ``contextActivities.parent`` and by id prefix
+    (``<assessment>/items/q1``). ``first_attempt`` is the person's first answer to that item
+    (object id) within the registration (a null registration is one group); later answers are
+    retries.
     """
     st = statements.filter(pl.col("person_key").is_not_null() & (pl.col("verb_id") == ANSWERED))
-    matched = match_activities(st, activity_competency).drop("mastery_threshold")
+    matched = match_activities(st, activity_competency, items=True).drop("mastery_threshold")
     items = st.join(matched, on="statement_id").rename({"timestamp": "at"})
     items = items.sort("at", "statement_id").with_columns(
         first_attempt=pl.col("at")
