@@ -147,7 +147,9 @@ def month_cell(
     comp = department_compliance(status, inputs["staff"], census).select(
         *GROUP, "n_required", "n_compliant", "compliance_rate"
     )
-    dr = department_readiness(ready, inputs["staff"], census).select(*GROUP, "readiness")
+    dr = department_readiness(ready, inputs["staff"], census).select(
+        *GROUP, "readiness", "readiness_lo", "readiness_hi", "readiness_state"
+    )
     rows = (
         comp.join(dr, on=GROUP, how="left")
         .join(status_counts(status), on=GROUP, how="left")

@@ -74,6 +74,9 @@ def _person_status(status: pl.DataFrame, ready: pl.DataFrame) -> pl.DataFrame:
         "person_key",
         "competency_id",
         "readiness",
+        "readiness_lo",
+        "readiness_hi",
+        "readiness_state",
         "comprehension",
         first_attempt_mastery=pl.when(pl.col("n_items") > 0).then(
             pl.col("n_correct") / pl.col("n_items")
@@ -92,6 +95,9 @@ def _person_status(status: pl.DataFrame, ready: pl.DataFrame) -> pl.DataFrame:
         "evidence_ids",
         "waived",
         "readiness",
+        "readiness_lo",
+        "readiness_hi",
+        "readiness_state",
         "comprehension",
         "first_attempt_mastery",
     )
@@ -115,9 +121,7 @@ def _dept_month(series: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     out = pl.concat(parts, how="vertical_relaxed").drop("persons", "month_end")
     if ew is not None:
         out = out.join(ew, on=[*GROUP, "month"], how="left")
-    return out.with_columns(
-        readiness_lo=pl.lit(None, pl.Float64), readiness_hi=pl.lit(None, pl.Float64)
-    ).sort(*GROUP, "month")
+    return out.sort(*GROUP, "month")
 
 
 def _cleared(inputs: Inputs, status: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -179,8 +183,8 @@ def compute(
     """Every output table, computed in memory; and the seconds per stage."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    cal = calibrate(inputs.evidence, inputs["competencies"], settings)
-    half_lives = cal.filter(pl.col("calibrated")).select("competency_id", "half_life_days")
+    cal = calibrate(inputs.evidence, inputs["competencies"], settings, as_of=as_of)
+    half_lives = cal.select("competency_id", "half_life_days", "half_life_se_log")
     timings["calibrate"] = time.perf_counter() - started
     ends = month_ends(as_of, max(flag_settings.window_months + 6, 18))
     series = monthly_series(inputs, ends, settings, half_lives)

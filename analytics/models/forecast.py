@@ -160,8 +160,17 @@ def forecast(
 
 
 def _readiness_frame(readiness_df: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
-    """Required, non-waived readiness rows with their weights."""
-    rows = readiness_df.filter(pl.col("required") & ~pl.col("waived_only"))
+    """Required, non-waived, established rows with a readiness number, with their weights.
+
+    As in ``department_readiness``: onboarding staff and competencies without assessment
+    evidence (null readiness) are left out, so their forecast readiness is null, never 0.
+    """
+    rows = readiness_df.filter(
+        pl.col("required")
+        & ~pl.col("waived_only")
+        & ~pl.col("onboarding")
+        & pl.col("readiness").is_not_null()
+    )
     return rows.select(*PAIR, "department_id", "readiness", "half_life_days").join(
         weights.select("person_key", "weight"), on="person_key"
     )

@@ -1,60 +1,48 @@
-"""Half-lives: review dynamics (h <- 2h / h <- max(h_min, h/2)) and calibration from data.
+"""Retention: a pooled half-life regression of recertification outcomes, validated out of time.
 
-Calibration fits, per competency, the half-life h (and, unless given, the comprehension M) that
-maximise the likelihood of recertification first-attempt outcomes under
-P(success) = M * 2^(-delta / (h * 2^s)), where delta is the days since the previous positive
-evidence and s the review state (log2 of the half-life multiplier) before the attempt. The
-Brier score is reported before (default h) and after calibration on the same attempts.
+A first-attempt recertification of competency c, taken delta days after the person's previous
+positive evidence, passes with probability p = M_c * 2^(-delta / h_c) (half-life regression,
+Settles & Meeder 2016, with time as its one feature). The fit is a penalised likelihood (MAP)
+with partial pooling across competencies:
+
+* log h_c ~ N(log h0_c + mu, sd_h^2): h0_c is the literature prior of the competency's category
+  (``DEFAULT_HALF_LIVES``: resuscitation 120 d, after Arthur et al. 1998 and the 3-6 month
+  decay of resuscitation skills) or the import's own value, and mu ~ N(0, sd_mu^2) is one shift
+  shared by every competency (the hospital's data move all priors together);
+* logit M_c ~ N(alpha, sd_m^2), alpha shared;
+* h_c is bounded to [``h_min_days``, ``h_max_days``] (30-1,095 days by default).
+
+No "h doubles on success" walk: a person's half-life is the competency's. ``calibrate``
+validates out of time (fit before a cut-off, score the attempts after it: calibration-in-the-
+large, calibration slope, Brier against a no-decay baseline; Van Calster et al. 2019). Where the
+fit does not beat the baseline, the prior h0_c is used and the row says so (``source``).
 """
 
 from __future__ import annotations
 
-import math
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from scipy.optimize import minimize
 
 from analytics.models.evidence import ASSESSMENT_KINDS
+from analytics.models.retention_fit import Fit, baseline_rate, calibration_slope, fit_pooled
 from analytics.models.settings import ModelSettings
 
 PAIR = ["person_key", "competency_id"]
 LEARNING_KINDS = ("passed", "completed", "satisfied", "certification")
-_EPS = 1e-6
 
-
-def review_steps(evidence: pl.DataFrame) -> pl.DataFrame:
-    """Per person x competency x day, the log2 change of the half-life that day.
-
-    The first day with a pass is initial learning (step 0); a later day with only passes is a
-    successful review (+1, h doubles); a day with only failures is -1 (h halves); a day with
-    both nets 0. Columns: ``person_key, competency_id, day, step``.
-    """
-    days = (
-        evidence.filter(pl.col("kind").is_in(ASSESSMENT_KINDS))
-        .with_columns(day=pl.col("at").dt.date())
-        .group_by(*PAIR, "day")
-        .agg(
-            p=(pl.col("kind") == "passed").any(),
-            f=(pl.col("kind") == "failed").any(),
-        )
-        .sort(*PAIR, "day")
-    )
-    first_pass = pl.col("day").filter(pl.col("p")).min().over(PAIR)
-    step = (
-        pl.when(pl.col("day") == first_pass)
-        .then(0)
-        .when(pl.col("p") & pl.col("f"))
-        .then(0)
-        .when(pl.col("p"))
-        .then(1)
-        .otherwise(-1)
-    )
-    return days.select(*PAIR, "day", step=step.cast(pl.Int64))
+__all__ = [
+    "CALIBRATION_SCHEMA",
+    "LEARNING_KINDS",
+    "calibrate",
+    "default_half_lives",
+    "recert_attempts",
+]
 
 
 def default_half_lives(competencies: pl.DataFrame, settings: ModelSettings) -> pl.DataFrame:
-    """``competency_id, default_half_life_days``: the import's value, else the category's."""
+    """``competency_id, default_half_life_days``: the import's value, else the category's prior."""
     by_cat = dict(settings.half_life_by_category)
     return competencies.select(
         "competency_id",
@@ -62,15 +50,14 @@ def default_half_lives(competencies: pl.DataFrame, settings: ModelSettings) -> p
             pl.col("half_life_days").cast(pl.Float64),
             pl.col("category").replace_strict(by_cat, default=None, return_dtype=pl.Float64),
             pl.lit(settings.half_life_fallback_days),
-        ),
+        ).clip(settings.h_min_days, settings.h_max_days),
     )
 
 
 def recert_attempts(evidence: pl.DataFrame) -> pl.DataFrame:
     """First-attempt assessments that follow earlier positive evidence (a recertification).
 
-    Columns: ``person_key, competency_id, at, y (1 pass / 0 fail), delta_days, state`` where
-    ``state`` is the unclamped review state (sum of ``review_steps``) before the attempt day.
+    Columns: ``person_key, competency_id, at, y (1 pass / 0 fail), delta_days``.
     """
     ev = evidence.sort(*PAIR, "at", "statement_id")
     pos_at = pl.when(pl.col("kind").is_in(LEARNING_KINDS)).then(pl.col("at"))
@@ -79,100 +66,148 @@ def recert_attempts(evidence: pl.DataFrame) -> pl.DataFrame:
         pl.col("first_attempt")
         & pl.col("kind").is_in(ASSESSMENT_KINDS)
         & pl.col("prev_pos").is_not_null()
-    ).with_columns(
-        day=pl.col("at").dt.date(),
+    ).select(
+        *PAIR,
+        "at",
         y=(pl.col("kind") == "passed").cast(pl.Float64),
         delta_days=(pl.col("at") - pl.col("prev_pos")).dt.total_seconds() / 86400.0,
     )
-    att = att.filter(pl.col("delta_days") >= 1.0)
-    steps = review_steps(evidence)
-    states = att.select(*PAIR, "day").unique().join(steps, on=PAIR, suffix="_s")
-    states = (
-        states.filter(pl.col("day_s") < pl.col("day"))
-        .group_by(*PAIR, "day")
-        .agg(state=pl.col("step").sum())
+    return att.filter(pl.col("delta_days") >= 1.0)
+
+
+def _fit_frame(att: pl.DataFrame, comps: list[str], h0: np.ndarray, s: ModelSettings) -> Fit:
+    """The pooled fit of the attempts in ``att`` (competencies indexed as in ``comps``)."""
+    index = {c: i for i, c in enumerate(comps)}
+    idx = np.array([index[c] for c in att["competency_id"].to_list()], dtype=np.int64)
+    return fit_pooled(
+        att["y"].to_numpy(), att["delta_days"].to_numpy(), idx, h0, s.retention_priors()
     )
-    return att.join(states, on=[*PAIR, "day"], how="left").select(
-        *PAIR, "at", "y", "delta_days", state=pl.col("state").fill_null(0).cast(pl.Float64)
-    )
 
 
-def _prob(m: float | np.ndarray, h: float, delta: np.ndarray, state: np.ndarray) -> np.ndarray:
-    """P(success) = M * 2^(-delta / (h * 2^state)), clipped away from 0 and 1."""
-    p: np.ndarray = np.clip(m * np.exp2(-delta / (h * np.exp2(state))), _EPS, 1.0 - _EPS)
-    return p
+def _validate(
+    att: pl.DataFrame, comps: list[str], h0: np.ndarray, cutoff: date, s: ModelSettings
+) -> dict[str, dict[str, float | int | None]]:
+    """Per competency: out-of-time figures of a fit on attempts before ``cutoff``."""
+    before = pl.col("at").dt.date() < cutoff
+    train, test = att.filter(before), att.filter(~before)
+    out: dict[str, dict[str, float | int | None]] = {}
+    fit = _fit_frame(train, comps, h0, s) if train.height else None
+    for i, comp in enumerate(comps):
+        tr = train.filter(pl.col("competency_id") == comp)
+        te = test.filter(pl.col("competency_id") == comp)
+        row: dict[str, float | int | None] = {"n_train": tr.height, "n_test": te.height}
+        if fit is not None and te.height and tr.height:
+            y, delta = te["y"].to_numpy(), te["delta_days"].to_numpy()
+            p = fit.predict(i, delta)
+            base = baseline_rate(tr["y"].to_numpy())
+            row |= {
+                "validation_half_life_days": float(fit.half_life[i]),
+                "observed_rate": float(y.mean()),
+                "expected_rate": float(p.mean()),
+                "calibration_in_the_large": float(y.mean() - p.mean()),
+                "calibration_slope": calibration_slope(y, p),
+                "brier_model": float(np.mean((p - y) ** 2)),
+                "brier_baseline": float(np.mean((base - y) ** 2)),
+            }
+        out[comp] = row
+    return out
 
 
-def _fit(
-    y: np.ndarray, delta: np.ndarray, state: np.ndarray, m: np.ndarray | None, h0: float
-) -> tuple[float, float, float]:
-    """Maximum-likelihood (M, h) with h fixed at ``h0`` (first) and free (second) -> M0, M, h."""
-
-    def nll(params: np.ndarray, fixed_h: float | None) -> float:
-        mm = m if m is not None else 1.0 / (1.0 + math.exp(-params[0]))
-        h = fixed_h if fixed_h is not None else math.exp(params[-1])
-        p = _prob(mm, h, delta, state)
-        return float(-np.sum(y * np.log(p) + (1.0 - y) * np.log1p(-p)))
-
-    start = np.array([2.0, math.log(h0)])
-    m0 = 1.0
-    if m is None:
-        r0 = minimize(nll, start[:1], args=(h0,), method="L-BFGS-B", bounds=[(-8.0, 12.0)])
-        m0 = 1.0 / (1.0 + math.exp(-float(r0.x[0])))
-        bounds = [(-8.0, 12.0), (math.log(1.0), math.log(36500.0))]
-        r = minimize(nll, start, args=(None,), method="L-BFGS-B", bounds=bounds)
-        return m0, 1.0 / (1.0 + math.exp(-float(r.x[0]))), math.exp(float(r.x[1]))
-    r = minimize(nll, start[1:], args=(None,), method="L-BFGS-B", bounds=[(0.0, math.log(36500.0))])
-    return m0, m0, math.exp(float(r.x[0]))
+def _source(v: dict[str, float | int | None], s: ModelSettings) -> tuple[str, str | None]:
+    """``('fitted', None)`` or ``('prior', why)`` from a competency's validation figures."""
+    n_test = int(v.get("n_test") or 0)
+    if int(v.get("n_train") or 0) == 0:
+        return "prior", "no recertification attempts before the validation cut-off"
+    if n_test < s.min_validation_attempts:
+        return "prior", f"{n_test} attempts after the cut-off (< {s.min_validation_attempts})"
+    model, base = v.get("brier_model"), v.get("brier_baseline")
+    if model is None or base is None or model >= base:
+        return "prior", "did not beat the no-decay baseline out of time"
+    return "fitted", None
 
 
 def calibrate(
     evidence: pl.DataFrame,
     competencies: pl.DataFrame,
     settings: ModelSettings | None = None,
-    comprehension: pl.DataFrame | None = None,
+    *,
+    as_of: date | None = None,
 ) -> pl.DataFrame:
-    """Calibrated half-life per competency, or the default with ``calibrated = False``.
+    """Half-life per competency with its out-of-time validation (schema ``CALIBRATION_SCHEMA``).
 
-    ``comprehension`` (``person_key, competency_id, comprehension``) fixes M per person;
-    without it M is fitted per competency alongside h. Columns: ``competency_id,
-    default_half_life_days, half_life_days, comprehension_m, n_attempts, calibrated,
-    brier_before, brier_after`` (Brier scores null when not calibrated).
+    The validation fit uses attempts before ``as_of - validation_days`` and is scored on the
+    attempts after; the half-life used (``half_life_days``) is the fit on every attempt up to
+    ``as_of`` where the validation beat the no-decay baseline (``source = 'fitted'``), else the
+    prior (``source = 'prior'``, ``reason`` says why). ``half_life_se_log`` is the standard
+    error of log h (the prior's sd when the prior is used).
     """
-    settings = settings or ModelSettings()
+    s = settings or ModelSettings()
     att = recert_attempts(evidence)
-    if comprehension is not None:
-        att = att.join(comprehension.select(*PAIR, "comprehension"), on=PAIR, how="left")
+    as_of = as_of or (att["at"].max().date() if att.height else date.today())  # type: ignore[union-attr]
+    att = att.filter(pl.col("at").dt.date() <= as_of)
+    prior = default_half_lives(competencies, s)
+    comps = prior["competency_id"].to_list()
+    h0 = prior["default_half_life_days"].to_numpy().astype(float)
+    att = att.filter(pl.col("competency_id").is_in(comps))
+    cutoff = as_of - timedelta(days=s.validation_days)
+    checks = _validate(att, comps, h0, cutoff, s)
+    full = _fit_frame(att, comps, h0, s) if att.height else None
     rows = []
-    for comp_id, h0 in default_half_lives(competencies, settings).iter_rows():
-        a = att.filter(pl.col("competency_id") == comp_id)
-        row = {"competency_id": comp_id, "default_half_life_days": h0, "half_life_days": h0,
-               "comprehension_m": None, "n_attempts": a.height, "calibrated": False,
-               "brier_before": None, "brier_after": None}  # fmt: skip
-        if a.height >= settings.min_calibration_attempts:
-            y, delta, state = (a.get_column(c).to_numpy() for c in ("y", "delta_days", "state"))
-            m = None
-            if comprehension is not None:
-                m = a.get_column("comprehension").fill_null(1.0).to_numpy()
-            m0, m1, h1 = _fit(y, delta, state, m, h0)
-            before = _prob(m if m is not None else m0, h0, delta, state)
-            after = _prob(m if m is not None else m1, h1, delta, state)
-            row |= {"half_life_days": h1, "comprehension_m": None if m is not None else m1,
-                    "calibrated": True, "brier_before": float(np.mean((before - y) ** 2)),
-                    "brier_after": float(np.mean((after - y) ** 2))}  # fmt: skip
+    for i, comp in enumerate(comps):
+        v = checks[comp]
+        source, reason = _source(v, s)
+        fitted = full is not None and source == "fitted"
+        row = {
+            "competency_id": comp,
+            "default_half_life_days": float(h0[i]),
+            "fitted_half_life_days": float(full.half_life[i]) if full is not None else None,
+            "half_life_days": float(full.half_life[i]) if fitted else float(h0[i]),  # type: ignore[union-attr]
+            "half_life_se_log": float(full.se_log_h[i]) if fitted else s.half_life_prior_sd,  # type: ignore[union-attr]
+            "comprehension_m": float(full.m[i]) if full is not None else None,
+            "n_attempts": int(att.filter(pl.col("competency_id") == comp).height),
+            "calibrated": source == "fitted",
+            "source": source,
+            "reason": reason,
+            "cutoff": cutoff,
+            **{k: v.get(k) for k in VALIDATION_COLUMNS},
+        }
         rows.append(row)
     return pl.DataFrame(rows, schema=CALIBRATION_SCHEMA)
 
+
+VALIDATION_COLUMNS = (
+    "n_train",
+    "n_test",
+    "validation_half_life_days",
+    "observed_rate",
+    "expected_rate",
+    "calibration_in_the_large",
+    "calibration_slope",
+    "brier_model",
+    "brier_baseline",
+)
 
 CALIBRATION_SCHEMA = pl.Schema(
     {
         "competency_id": pl.Utf8(),
         "default_half_life_days": pl.Float64(),
+        "fitted_half_life_days": pl.Float64(),
         "half_life_days": pl.Float64(),
+        "half_life_se_log": pl.Float64(),
         "comprehension_m": pl.Float64(),
         "n_attempts": pl.Int64(),
         "calibrated": pl.Boolean(),
-        "brier_before": pl.Float64(),
-        "brier_after": pl.Float64(),
+        "source": pl.Utf8(),
+        "reason": pl.Utf8(),
+        "cutoff": pl.Date(),
+        "n_train": pl.Int64(),
+        "n_test": pl.Int64(),
+        "validation_half_life_days": pl.Float64(),
+        "observed_rate": pl.Float64(),
+        "expected_rate": pl.Float64(),
+        "calibration_in_the_large": pl.Float64(),
+        "calibration_slope": pl.Float64(),
+        "brier_model": pl.Float64(),
+        "brier_baseline": pl.Float64(),
     }
 )

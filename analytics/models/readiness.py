@@ -1,24 +1,31 @@
 """Readiness r(p, c, t) = M * R * carryover (ANALYTICS.md §6): an estimate, never a gate.
 
-* M: smoothed first-attempt comprehension (``comprehension`` module);
+* M: smoothed first-attempt comprehension (``comprehension`` module), a beta posterior;
 * R = 2^(-delta / h): delta days since the last learning evidence (passed, allowed completed,
-  satisfied, certification); h starts at the competency half-life (import value, calibrated
-  value, or category default) and follows the review walk h <- 2h on a successful review,
-  h <- max(h_min, h/2) on a failure, capped at h_max;
+  satisfied, certification); h is the competency's half-life (``halflife.calibrate``: fitted
+  with partial pooling where it beat the no-decay baseline out of time, else the prior);
 * carryover: product of the carryover of every protocol change since the last evidence;
-* r = 0 when the person never passed (or only holds a waiver).
+* r = 0 when the person is required and never passed (``readiness_state = 'never_passed'``);
+* a competency nobody has assessment evidence for (passed / failed / answered items; e.g.
+  certification cards only) has NO number: readiness null, ``'no_assessment_evidence'``.
+
+The 95 % interval takes M at its beta posterior 2.5 / 97.5 % quantiles and h at
+exp(log h -/+ 1.96 se): both ends move together, so it is conservative (covers at least 95 %
+when the two are independent).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
+from scipy.stats import beta as beta_dist
 
 from analytics.models.compliance import active_staff, required_pairs
 from analytics.models.comprehension import click_through, comprehension, comprehension_prior
-from analytics.models.evidence import EVIDENCE_SCHEMA, certification_evidence
-from analytics.models.halflife import LEARNING_KINDS, default_half_lives, review_steps
+from analytics.models.evidence import ASSESSMENT_KINDS, EVIDENCE_SCHEMA, certification_evidence
+from analytics.models.halflife import LEARNING_KINDS, default_half_lives
 from analytics.models.settings import ModelSettings
 
 PAIR = ["person_key", "competency_id"]
@@ -40,6 +47,10 @@ READINESS_SCHEMA = pl.Schema(
         "retention": pl.Float64(),
         "carryover": pl.Float64(),
         "readiness": pl.Float64(),
+        "readiness_lo": pl.Float64(),
+        "readiness_hi": pl.Float64(),
+        "readiness_state": pl.Utf8(),
+        "onboarding": pl.Boolean(),
         "click_through_passes": pl.Int64(),
         "last_pass_click_through": pl.Boolean(),
     }
@@ -51,13 +62,21 @@ def _pairs(
 ) -> pl.DataFrame:
     """Required pairs plus pairs where an active person holds evidence outside the role."""
     req = required_pairs(as_of, staff, requirements).select(
-        *PAIR, "department_id", "evidence_rule", required=pl.lit(True)
+        *PAIR,
+        "department_id",
+        "evidence_rule",
+        required=pl.lit(True),
+        in_onboarding=(pl.col("hire_date") + pl.duration(days=pl.col("initial_due_days"))) >= as_of,
     )
     people = active_staff(as_of, staff).select("person_key", "department_id")
     extra = (
         people.join(ev.select(PAIR).unique(), on="person_key")
         .join(req.select(PAIR), on=PAIR, how="anti")
-        .with_columns(evidence_rule=pl.lit("passed_or_completed"), required=pl.lit(False))
+        .with_columns(
+            evidence_rule=pl.lit("passed_or_completed"),
+            required=pl.lit(False),
+            in_onboarding=pl.lit(False),
+        )
     )
     return pl.concat([req, extra.select(req.columns)])
 
@@ -75,38 +94,43 @@ def _learning(pairs: pl.DataFrame, ev: pl.DataFrame) -> pl.DataFrame:
 
 
 def _half_lives(
-    pairs: pl.DataFrame,
-    ev: pl.DataFrame,
-    competencies: pl.DataFrame,
-    settings: ModelSettings,
-    half_lives: pl.DataFrame | None,
+    competencies: pl.DataFrame, settings: ModelSettings, half_lives: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """Per pair ``half_life_days`` after the clamped review walk (closed form, vectorised)."""
-    h0 = default_half_lives(competencies, settings)
-    if half_lives is not None:
-        h0 = h0.join(
-            half_lives.select("competency_id", "half_life_days"), on="competency_id", how="left"
-        )
-        h0 = h0.with_columns(pl.coalesce("half_life_days", "default_half_life_days"))
-    h0 = h0.select("competency_id", h0=pl.col(h0.columns[-1]))
-    walk = (
-        review_steps(ev)
-        .group_by(PAIR)
-        .agg(s=pl.col("step").sum(), s_min=pl.col("step").cum_sum().min())
+    """``competency_id, half_life_days, half_life_se_log``: calibrated where given, else prior."""
+    h = default_half_lives(competencies, settings).rename(
+        {"default_half_life_days": "half_life_days"}
     )
-    floor = (pl.lit(settings.h_min_days) / pl.col("h0")).log(2)
-    # x_n = S_n + max(0, max_j (L - S_j)): a walk clamped from below at L = log2(h_min / h0).
-    x = pl.col("s") - pl.min_horizontal(pl.lit(0.0), pl.col("s_min") - floor)
-    h = (pl.col("h0") * pl.lit(2.0).pow(x.fill_null(0.0))).clip(
-        settings.h_min_days, settings.h_max_days
+    h = h.with_columns(half_life_se_log=pl.lit(settings.half_life_prior_sd))
+    if half_lives is None:
+        return h
+    given = half_lives.select(
+        "competency_id",
+        h1="half_life_days",
+        se1=pl.col("half_life_se_log")
+        if "half_life_se_log" in half_lives.columns
+        else pl.lit(settings.half_life_prior_sd),
     )
-    return (
-        pairs.select(PAIR)
-        .join(h0, on="competency_id", how="left")
-        .join(walk, on=PAIR, how="left")
-        .with_columns(pl.col("h0").fill_null(settings.half_life_fallback_days))
-        .select(*PAIR, half_life_days=h)
+    return h.join(given, on="competency_id", how="left").select(
+        "competency_id",
+        half_life_days=pl.coalesce("h1", "half_life_days"),
+        half_life_se_log=pl.coalesce("se1", "half_life_se_log"),
     )
+
+
+def assessed_competencies(ev: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """``competency_id`` of competencies someone has assessment evidence for (not cards only)."""
+    graded = ev.filter(pl.col("kind").is_in(ASSESSMENT_KINDS)).select("competency_id")
+    return pl.concat([graded, items.select("competency_id")]).unique()
+
+
+def _comprehension_bounds(t: pl.DataFrame, k: float) -> pl.DataFrame:
+    """Add ``m_lo, m_hi``: 95 % beta posterior bounds of M (prior k pseudo-items at the mean)."""
+    mu = t["population_mean"].fill_null(0.5).clip(1e-3, 1 - 1e-3).to_numpy()
+    n = t["n_items"].fill_null(0).to_numpy().astype(float)
+    c = t["n_correct"].fill_null(0).to_numpy().astype(float)
+    a, b = c + k * mu, n - c + k * (1.0 - mu)
+    lo, hi = beta_dist.ppf(0.025, a, b), beta_dist.ppf(0.975, a, b)
+    return t.with_columns(m_lo=pl.Series(np.asarray(lo)), m_hi=pl.Series(np.asarray(hi)))
 
 
 def carryover_factor(settings: ModelSettings) -> pl.Expr:
@@ -165,8 +189,10 @@ def readiness(
     """Readiness per (person, competency) on ``as_of`` (schema ``READINESS_SCHEMA``).
 
     Rows: every required pair of active staff, plus pairs with evidence outside the role
-    (``required = False``). ``half_lives`` (``competency_id, half_life_days``, e.g. from
-    ``halflife.calibrate``) overrides the defaults; ``certifications`` count as learning.
+    (``required = False``). ``half_lives`` (``competency_id, half_life_days`` and optionally
+    ``half_life_se_log``, e.g. from ``halflife.calibrate``) overrides the priors;
+    ``certifications`` count as learning. ``onboarding``: never passed and still inside the
+    requirement's initial due period (left out of department means).
     """
     settings = settings or ModelSettings()
     ev = evidence.filter(pl.col("at").dt.date() <= as_of)
@@ -177,13 +203,15 @@ def readiness(
     pairs = _pairs(as_of, staff, requirements, ev)
     learned = _learning(pairs, ev)
     comp = comprehension(as_of, ev, items, settings)
+    assessed = assessed_competencies(ev, items).with_columns(assessed=pl.lit(True))
     t = (
         pairs.join(learned, on=PAIR, how="left")
         .join(comp.drop("population_mean"), on=PAIR, how="left")
         .join(comprehension_prior(comp), on="competency_id", how="left")
-        .join(_half_lives(pairs, ev, competencies, settings, half_lives), on=PAIR, how="left")
+        .join(_half_lives(competencies, settings, half_lives), on="competency_id", how="left")
         .join(_carryover(as_of, learned, protocol_changes, settings), on=PAIR, how="left")
         .join(_click_summary(ev, items, settings), on=PAIR, how="left")
+        .join(assessed, on="competency_id", how="left")
     )
     delta = (pl.lit(as_of) - pl.col("last_evidence_at").dt.date()).dt.total_days()
     t = t.with_columns(
@@ -193,14 +221,45 @@ def readiness(
         n_items=pl.col("n_items").fill_null(0),
         n_correct=pl.col("n_correct").fill_null(0),
         comprehension=pl.coalesce("comprehension", "population_mean", pl.lit(1.0)),
+        half_life_days=pl.col("half_life_days").fill_null(settings.half_life_fallback_days),
+        half_life_se_log=pl.col("half_life_se_log").fill_null(settings.half_life_prior_sd),
         delta_days=delta,
         carryover=pl.col("carryover").fill_null(1.0),
         click_through_passes=pl.col("click_through_passes").fill_null(0),
         last_pass_click_through=pl.col("last_pass_click_through").fill_null(False),
+        assessed=pl.col("assessed").fill_null(False),
     ).with_columns(retention=pl.lit(2.0).pow(-pl.col("delta_days") / pl.col("half_life_days")))
-    t = t.with_columns(
-        readiness=pl.when(pl.col("ever_passed"))
-        .then(pl.col("comprehension") * pl.col("retention") * pl.col("carryover"))
-        .otherwise(0.0)
-    )
+    t = _with_readiness(_comprehension_bounds(t, settings.comprehension_prior_strength))
     return t.select(list(READINESS_SCHEMA)).cast(READINESS_SCHEMA).sort(PAIR)
+
+
+def _with_readiness(t: pl.DataFrame) -> pl.DataFrame:
+    """``readiness``, its 95 % bounds, ``readiness_state`` and ``onboarding`` (module doc)."""
+    z = 1.96 * pl.col("half_life_se_log")
+    days = pl.col("delta_days")
+    r_lo = pl.col("m_lo") * pl.lit(2.0).pow(-days / (pl.col("half_life_days") * (-z).exp()))
+    r_hi = pl.col("m_hi") * pl.lit(2.0).pow(-days / (pl.col("half_life_days") * z.exp()))
+    carry = pl.col("carryover")
+    no_number = ~pl.col("assessed")
+    est = pl.col("ever_passed")
+
+    def pick(value: pl.Expr) -> pl.Expr:
+        return pl.when(no_number).then(None).when(est).then(value * carry).otherwise(0.0)
+
+    state = (
+        pl.when(~pl.col("required"))
+        .then(None)
+        .when(no_number)
+        .then(pl.lit("no_assessment_evidence"))
+        .when(est)
+        .then(pl.lit("estimated"))
+        .otherwise(pl.lit("never_passed"))
+    )
+    m = pl.col("comprehension") * pl.col("retention")
+    return t.with_columns(
+        readiness=pick(m),
+        readiness_lo=pick(pl.min_horizontal(r_lo, m)),
+        readiness_hi=pick(pl.max_horizontal(r_hi, m).clip(upper_bound=1.0)),
+        readiness_state=state,
+        onboarding=pl.col("in_onboarding") & ~est,
+    )

@@ -121,33 +121,58 @@ def department_compliance(
 def department_readiness(
     readiness_df: pl.DataFrame, staff: pl.DataFrame, census: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Per department x competency: weighted mean readiness over staff required to hold it.
+    """Per department x competency: weighted mean readiness over established required staff.
 
-    Staff whose only evidence is a waiver are left out (they are exempt, not unready).
-    Columns: ``department_id, competency_id, n_required, readiness, readiness_min,
-    weakest_competency_id, weakest_readiness`` (the department's lowest competency mean,
-    repeated on each of its rows so no average is ever shown without it).
+    Left out: staff whose only evidence is a waiver (exempt, not unready) and onboarding staff
+    (never passed, still inside their initial due period; ``n_onboarding`` counts them).
+    ``readiness_lo/hi`` are the weighted means of the people's bounds (the half-life's error is
+    shared by everyone, so the bounds move together). A competency without assessment evidence
+    has null readiness and ``readiness_state = 'no_assessment_evidence'``. The weakest
+    competency is the one with the lowest readiness *number* (never a null one), repeated on
+    each of the department's rows with its bounds so no average is shown without it. Columns:
+    ``department_id, competency_id, n_required, n_onboarding, readiness, readiness_lo,
+    readiness_hi, readiness_min, readiness_state, weakest_competency_id, weakest_readiness,
+    weakest_readiness_lo, weakest_readiness_hi``.
     """
     w = staff_weights(_as_of(readiness_df), staff, census)
     t = readiness_df.filter(pl.col("required") & ~pl.col("waived_only")).join(
         w.drop("department_id"), on="person_key"
     )
+    est = ~pl.col("onboarding") & pl.col("readiness").is_not_null()
+    wsum = pl.col("weight").filter(est).sum()
+
+    def mean(col: str) -> pl.Expr:
+        return pl.when(wsum > 0).then((pl.col(col) * pl.col("weight")).filter(est).sum() / wsum)
+
     out = t.group_by("department_id", "competency_id").agg(
-        n_required=pl.len().cast(pl.Int64),
-        readiness=(pl.col("readiness") * pl.col("weight")).sum() / pl.col("weight").sum(),
-        readiness_min=pl.col("readiness").min(),
+        n_required=(~pl.col("onboarding")).sum().cast(pl.Int64),
+        n_onboarding=pl.col("onboarding").sum().cast(pl.Int64),
+        readiness=mean("readiness"),
+        readiness_lo=mean("readiness_lo"),
+        readiness_hi=mean("readiness_hi"),
+        readiness_min=pl.col("readiness").filter(est).min(),
+        no_evidence=(pl.col("readiness_state") == "no_assessment_evidence").all(),
     )
+    out = out.with_columns(
+        readiness_state=pl.when(pl.col("no_evidence"))
+        .then(pl.lit("no_assessment_evidence"))
+        .when(pl.col("readiness").is_not_null())
+        .then(pl.lit("estimated"))
+    ).drop("no_evidence")
     weakest = (
-        out.sort("readiness", "competency_id")
+        out.drop_nulls("readiness")
+        .sort("readiness", "competency_id")
         .group_by("department_id")
         .first()
         .select(
             "department_id",
             weakest_competency_id=pl.col("competency_id"),
             weakest_readiness=pl.col("readiness"),
+            weakest_readiness_lo=pl.col("readiness_lo"),
+            weakest_readiness_hi=pl.col("readiness_hi"),
         )
     )
-    return out.join(weakest, on="department_id").sort("department_id", "competency_id")
+    return out.join(weakest, on="department_id", how="left").sort("department_id", "competency_id")
 
 
 def _as_of(frame: pl.DataFrame) -> date:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from analytics.models.retention_fit import Priors
+
 #: Default competency half-lives (days) by category, used when ``half_life_days`` is null.
 #: ANALYTICS.md §6: resuscitation 120 d, high-risk procedures 180 d, policy knowledge 365 d.
 #: The import's categories map onto those: clinical and safety skills decay like high-risk
@@ -29,8 +31,9 @@ class ModelSettings:
 
     Attributes:
         target_compliance: department compliance below this is "red" (time-to-red target).
-        h_min_days: floor of a half-life after failures (h <- max(h_min, h/2)).
-        h_max_days: ceiling of a half-life after many successful reviews (h <- 2h).
+        h_min_days: lower bound of a competency half-life (fit and priors; skill-decay
+            literature: nothing clinical is forgotten by half in under a month).
+        h_max_days: upper bound of a competency half-life (three years).
         half_life_by_category: default half-life per competency category.
         half_life_fallback_days: half-life for a category not in the map (or null).
         comprehension_prior_strength: pseudo-items of the beta prior that pulls a person's
@@ -43,14 +46,22 @@ class ModelSettings:
             competency is a retake, not a first attempt.
         min_calibration_attempts: recertification first attempts a competency needs before its
             half-life is calibrated from data.
+        half_life_prior_sd: sd of log h around the competency's prior half-life (0.5: the
+            prior's 95 % range is a factor 2.7 either way).
+        half_life_shift_sd: sd of the hospital-wide shift of every log half-life from its prior.
+        comprehension_logit_sd: sd of a competency's logit M around the shared mean (pooling).
+        validation_days: the out-of-time validation scores the attempts of the last this many
+            days with a fit on the attempts before them.
+        min_validation_attempts: attempts after the cut-off a competency needs before its fitted
+            half-life may replace the prior.
         default_invalidating_carryover: carryover of an invalidating protocol change whose
             carryover is null (a non-invalidating change with null carryover keeps 1.0).
         forecast_max_days: how far ahead "time to red" is searched.
     """
 
     target_compliance: float = 0.9
-    h_min_days: float = 14.0
-    h_max_days: float = 3650.0
+    h_min_days: float = 30.0
+    h_max_days: float = 1095.0
     half_life_by_category: Mapping[str, float] = field(default_factory=lambda: DEFAULT_HALF_LIVES)
     half_life_fallback_days: float = 365.0
     comprehension_prior_strength: float = 8.0
@@ -58,6 +69,11 @@ class ModelSettings:
     click_through_min_durations: int = 5
     retake_window_days: int = 30
     min_calibration_attempts: int = 50
+    half_life_prior_sd: float = 0.5
+    half_life_shift_sd: float = 0.5
+    comprehension_logit_sd: float = 1.5
+    validation_days: int = 365
+    min_validation_attempts: int = 30
     default_invalidating_carryover: float = 0.5
     forecast_max_days: int = 365
 
@@ -73,8 +89,22 @@ class ModelSettings:
             raise ValueError("click_through_fraction must be in (0, 1)")
         if not 0.0 <= self.default_invalidating_carryover <= 1.0:
             raise ValueError("default_invalidating_carryover must be in [0, 1]")
+        if min(self.half_life_prior_sd, self.half_life_shift_sd, self.comprehension_logit_sd) <= 0:
+            raise ValueError("half_life_prior_sd, half_life_shift_sd, comprehension_logit_sd > 0")
+        if self.validation_days < 1 or self.min_validation_attempts < 1:
+            raise ValueError("validation_days >= 1 and min_validation_attempts >= 1")
         if self.min_calibration_attempts < 2 or self.forecast_max_days < 1:
             raise ValueError("min_calibration_attempts >= 2 and forecast_max_days >= 1")
+
+    def retention_priors(self) -> Priors:
+        """The prior sds and half-life bounds of the pooled retention fit."""
+        return Priors(
+            sd_h=self.half_life_prior_sd,
+            sd_mu=self.half_life_shift_sd,
+            sd_m=self.comprehension_logit_sd,
+            h_min=self.h_min_days,
+            h_max=self.h_max_days,
+        )
 
     def half_life_for(self, category: str | None) -> float:
         """Default half-life (days) of a competency category."""

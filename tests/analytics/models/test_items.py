@@ -33,7 +33,7 @@ def attempt(person: str, reg: str, answers: list[bool]) -> list[dict[str, object
             registration=reg,
             parent_ids=[COURSE],
             success=ok,
-        )  # fmt: skip
+        )
         for i, ok in enumerate(answers)
     ]
     score = sum(answers) / max(len(answers), 1)
@@ -48,7 +48,7 @@ def attempt(person: str, reg: str, answers: list[bool]) -> list[dict[str, object
             parent_ids=[COURSE],
             score_scaled=max(score, 0.8),
             success=True,
-        )  # fmt: skip
+        )
     )
     return rows
 

@@ -15,6 +15,7 @@ from analytics.models.settings import ModelSettings
 from tests.analytics.models.frames import (
     NO_CHANGES,
     answered,
+    certs,
     changes,
     competencies,
     evidence_rows,
@@ -69,7 +70,9 @@ def test_retention_halves_after_one_half_life() -> None:
     assert cell(out, "a", "C1", "readiness") == pytest.approx(0.5)
 
 
-def test_review_doubles_and_failure_halves_with_floor() -> None:
+def test_half_life_is_the_competencys_whatever_the_review_history() -> None:
+    # No "h doubles on a successful review / halves on a failure" walk (issue 14): the
+    # half-life is the competency's (prior or calibrated), so these three people share it.
     d0 = date(2023, 1, 1)
     rows = [ev("rev", "C2", "passed", d0), ev("rev", "C2", "passed", d0 + timedelta(days=200))]
     rows += [ev("fail", "C2", "passed", d0), ev("fail", "C2", "failed", d0 + timedelta(days=200))]
@@ -77,10 +80,24 @@ def test_review_doubles_and_failure_halves_with_floor() -> None:
     floor += [ev("flo", "C2", "failed", d0 + timedelta(days=40 * i)) for i in range(1, 5)]
     floor += [ev("flo", "C2", "passed", d0 + timedelta(days=300))]
     out = run(people("rev", "fail", "flo"), rows + floor)
-    assert cell(out, "rev", "C2", "half_life_days") == 240.0
-    assert cell(out, "fail", "C2", "half_life_days") == 60.0
-    # 120 -> 60 -> 30 -> 15 -> 14 (floor) -> review doubles from the floor: 28
-    assert cell(out, "flo", "C2", "half_life_days") == pytest.approx(28.0)
+    assert out["half_life_days"].to_list()[1::2] == [120.0, 120.0, 120.0]
+    cal = pl.DataFrame({"competency_id": ["C2"], "half_life_days": [90.0]})
+    out = readiness(AS_OF, people("rev"), REQS, COMPS, evidence_rows(rows), answered([]),
+                    NO_CHANGES, half_lives=cal)  # fmt: skip
+    assert cell(out, "rev", "C2", "half_life_days") == 90.0
+
+
+def test_compliant_staff_after_failures_are_not_near_zero() -> None:
+    # Issue 14: staff listed as compliant showed readiness of 1-3 %. Someone who failed four
+    # times and then passed 60 days ago is compliant, and their readiness must say so.
+    d0 = AS_OF - timedelta(days=360)
+    rows = [ev("flo", "C2", "passed", d0)]
+    rows += [ev("flo", "C2", "failed", d0 + timedelta(days=40 * i)) for i in range(1, 5)]
+    rows += [ev("flo", "C2", "passed", AS_OF - timedelta(days=60))]
+    rows += [ev(f"p{i}", "C2", "passed", AS_OF - timedelta(days=30)) for i in range(8)]
+    out = run(people("flo", *(f"p{i}" for i in range(8))), rows)
+    assert cell(out, "flo", "C2", "readiness_state") == "estimated"
+    assert cell(out, "flo", "C2", "readiness") > 0.3  # M ~0.55 (4 of 6 failed) x R ~0.71
 
 
 def test_carryover_after_protocol_change() -> None:
@@ -95,16 +112,19 @@ def test_carryover_after_protocol_change() -> None:
 
 def test_never_passed_is_zero_and_waiver_only_is_marked() -> None:
     rows = [ev("a", "C1", "failed", AS_OF), ev("w", "C1", "waived", AS_OF)]
-    rows += [ev("b", "C1", "passed", AS_OF)]
+    rows += [ev("b", "C1", "passed", AS_OF), ev("a", "C2", "failed", AS_OF)]
     out = run(people("a", "b", "n", "w"), rows)
     assert cell(out, "a", "C1", "readiness") == 0.0
     assert cell(out, "n", "C1", "readiness") == 0.0
     assert cell(out, "n", "C2", "ever_passed") is False
+    assert cell(out, "n", "C2", "readiness_state") == "never_passed"
+    assert (cell(out, "n", "C2", "readiness_lo"), cell(out, "n", "C2", "readiness_hi")) == (0, 0)
     assert cell(out, "w", "C1", "waived_only") is True
     dept = department_readiness(out, people("a", "b", "n", "w"))
     c1 = dept.filter(pl.col("competency_id") == "C1").row(0, named=True)
     assert c1["n_required"] == 3  # the waived person is left out
-    assert c1["weakest_competency_id"] == "C2"  # C2: nobody passed -> 0
+    assert c1["weakest_competency_id"] == "C2"  # C2: assessed, nobody passed -> 0
+    assert c1["weakest_readiness"] == 0.0
 
 
 def test_click_through_flags() -> None:
@@ -123,3 +143,48 @@ def test_click_through_flags() -> None:
     out = run(people("fast", "noans", "ans"), rows, items)
     assert cell(out, "fast", "C1", "last_pass_click_through") is True
     assert cell(out, "ans", "C1", "click_through_passes") == 0
+
+
+def test_certification_only_competency_has_no_number_and_is_never_weakest() -> None:
+    # Issue 14: BLS, evidenced only by certification cards, got comprehension 1 and a fixed
+    # half-life, and was the weakest competency in 14 of 14 departments.
+    comps = competencies([("C1", "clinical", None), ("BLS", "resuscitation", None)])
+    reqs = requirements([("RN", "C1", 365, 30, 0, "passed"), ("RN", "BLS", 730, 30, 0, "passed")])
+    stf = people("a", "b", "c")
+    rows = [ev(p, "C1", "passed", AS_OF - timedelta(days=20)) for p in ("a", "b", "c")]
+    cards = certs([(p, "BLS", date(2023, 1, 1), date(2025, 1, 1)) for p in ("a", "b", "c")])
+    out = readiness(AS_OF, stf, reqs, comps, evidence_rows(rows), answered([]), NO_CHANGES,
+                    certifications=cards)  # fmt: skip
+    bls = out.filter(pl.col("competency_id") == "BLS")
+    assert bls["readiness"].null_count() == 3 and bls["readiness_lo"].null_count() == 3
+    assert set(bls["readiness_state"]) == {"no_assessment_evidence"}
+    dept = department_readiness(out, stf)
+    row = dept.filter(pl.col("competency_id") == "BLS").row(0, named=True)
+    assert row["readiness"] is None and row["readiness_state"] == "no_assessment_evidence"
+    assert set(dept["weakest_competency_id"]) == {"C1"}
+    c1 = dept.filter(pl.col("competency_id") == "C1").row(0, named=True)
+    assert c1["weakest_readiness"] == c1["readiness"]  # picked by the number shown beside it
+    assert c1["weakest_readiness_lo"] <= c1["readiness"] <= c1["weakest_readiness_hi"]
+
+
+def test_interval_brackets_readiness_and_narrows_with_items() -> None:
+    rows = [ev(p, "C1", "passed", AS_OF - timedelta(days=90)) for p in ("few", "many")]
+    items = [("few", "C1", "q", None, True, AS_OF - timedelta(days=90))] * 2
+    items += [("many", "C1", "q", None, j % 5 != 0, AS_OF - timedelta(days=90)) for j in range(200)]
+    out = run(people("few", "many"), rows, answered(items))
+    for p in ("few", "many"):
+        lo, r, hi = (cell(out, p, "C1", c) for c in ("readiness_lo", "readiness", "readiness_hi"))
+        assert 0.0 < lo < r < hi <= 1.0
+    width = {p: cell(out, p, "C1", "readiness_hi") - cell(out, p, "C1", "readiness_lo")
+             for p in ("few", "many")}  # fmt: skip
+    assert width["many"] < width["few"]
+
+
+def test_onboarding_staff_are_left_out_of_the_department_mean() -> None:
+    stf = staff([("old", "D1", "RN", OLD, None, 1.0, "employee"),
+                 ("new", "D1", "RN", AS_OF - timedelta(days=5), None, 1.0, "employee")])  # fmt: skip
+    out = run(stf, [ev("old", "C1", "passed", AS_OF), ev("old", "C2", "passed", AS_OF)])
+    assert cell(out, "new", "C1", "onboarding") is True
+    c1 = department_readiness(out, stf).filter(pl.col("competency_id") == "C1").row(0, named=True)
+    assert (c1["n_required"], c1["n_onboarding"]) == (1, 1)
+    assert c1["readiness"] == pytest.approx(1.0)  # the new hire's 0 does not pull it down
