@@ -115,9 +115,11 @@ def _validate(
 
 def _source(v: dict[str, float | int | None], s: ModelSettings) -> tuple[str, str | None]:
     """``('fitted', None)`` or ``('prior', why)`` from a competency's validation figures."""
-    n_test = int(v.get("n_test") or 0)
-    if int(v.get("n_train") or 0) == 0:
+    n_train, n_test = int(v.get("n_train") or 0), int(v.get("n_test") or 0)
+    if n_train == 0:
         return "prior", "no recertification attempts before the validation cut-off"
+    if n_train < s.min_calibration_attempts:
+        return "prior", f"{n_train} attempts before the cut-off (< {s.min_calibration_attempts})"
     if n_test < s.min_validation_attempts:
         return "prior", f"{n_test} attempts after the cut-off (< {s.min_validation_attempts})"
     model, base = v.get("brier_model"), v.get("brier_baseline")

@@ -81,7 +81,7 @@ def test_pooling_keeps_a_thin_competency_near_its_prior() -> None:
     )
     out = calibrate(evidence_rows(rows), comps, as_of=AS_OF_CAL)
     c2 = out.filter(pl.col("competency_id") == "C2").row(0, named=True)
-    assert c2["source"] == "prior" and "attempts after the cut-off" in c2["reason"]
+    assert c2["source"] == "prior" and "attempts before the cut-off" in c2["reason"]
     assert c2["half_life_days"] == 120.0  # the prior is used, and the table says so
     assert 40.0 < c2["fitted_half_life_days"] < 400.0  # 12 attempts cannot drag it to 20
 
