@@ -54,8 +54,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--warehouse", type=Path, required=True)
     ap.add_argument("--as-of", type=date.fromisoformat, required=True)
+    ap.add_argument("--validation-days", type=int, default=ModelSettings().validation_days)
     args = ap.parse_args()
-    settings = ModelSettings()
+    settings = ModelSettings(validation_days=args.validation_days)
     with Warehouse(args.warehouse).read() as conn:
         inputs = read_inputs(conn, args.as_of, settings)
     cal = calibrate(inputs.evidence, inputs["competencies"], settings, as_of=args.as_of)

@@ -57,22 +57,33 @@ def default_half_lives(competencies: pl.DataFrame, settings: ModelSettings) -> p
 def recert_attempts(evidence: pl.DataFrame) -> pl.DataFrame:
     """First-attempt assessments that follow earlier positive evidence (a recertification).
 
-    Columns: ``person_key, competency_id, at, y (1 pass / 0 fail), delta_days``.
+    The earlier evidence is the last learning evidence at least one day before the attempt,
+    so the ``completed`` a cmi5 unit sends seconds before its own ``passed`` is not mistaken
+    for it. Columns: ``person_key, competency_id, at, y (1 pass / 0 fail), delta_days``.
     """
-    ev = evidence.sort(*PAIR, "at", "statement_id")
-    pos_at = pl.when(pl.col("kind").is_in(LEARNING_KINDS)).then(pl.col("at"))
-    ev = ev.with_columns(prev_pos=pos_at.shift(1).forward_fill().over(PAIR))
-    att = ev.filter(
-        pl.col("first_attempt")
-        & pl.col("kind").is_in(ASSESSMENT_KINDS)
-        & pl.col("prev_pos").is_not_null()
-    ).select(
-        *PAIR,
-        "at",
-        y=(pl.col("kind") == "passed").cast(pl.Float64),
-        delta_days=(pl.col("at") - pl.col("prev_pos")).dt.total_seconds() / 86400.0,
+    learn = (
+        evidence.filter(pl.col("kind").is_in(LEARNING_KINDS))
+        .select(*PAIR, prev_pos="at", key=pl.col("at") + pl.duration(days=1))
+        .sort("key")
     )
-    return att.filter(pl.col("delta_days") >= 1.0)
+    att = (
+        evidence.filter(pl.col("first_attempt") & pl.col("kind").is_in(ASSESSMENT_KINDS))
+        .select(*PAIR, "at", y=(pl.col("kind") == "passed").cast(pl.Float64))
+        .sort("at")
+    )
+    joined = att.join_asof(
+        learn, left_on="at", right_on="key", by=PAIR, strategy="backward", check_sortedness=False
+    )
+    return (
+        joined.drop_nulls("prev_pos")
+        .select(
+            *PAIR,
+            "at",
+            "y",
+            delta_days=(pl.col("at") - pl.col("prev_pos")).dt.total_seconds() / 86400.0,
+        )
+        .sort(*PAIR, "at")
+    )
 
 
 def _fit_frame(att: pl.DataFrame, comps: list[str], h0: np.ndarray, s: ModelSettings) -> Fit:

@@ -12,7 +12,7 @@ import pytest
 from analytics.models.compliance import compliance_status
 from analytics.models.evidence import evidence
 from analytics.models.forecast import forecast
-from analytics.models.halflife import calibrate
+from analytics.models.halflife import calibrate, recert_attempts
 from analytics.models.readiness import readiness
 from analytics.models.settings import ModelSettings
 from tests.analytics.models.frames import (
@@ -148,3 +148,18 @@ def test_forecast_leaver_leaves_denominator_and_target_setting() -> None:
     n = dict(zip(out["horizon_days"], out["n_required"], strict=True))
     assert n == {0: 2, 30: 1, 60: 1, 90: 1}
     assert out["time_to_red_days"].unique().to_list() == [11]
+
+
+def test_a_units_own_completed_is_not_the_previous_training() -> None:
+    # cmi5 sends `completed` seconds before `passed`: the recertification's delta is from the
+    # training a year before, not from its own `completed` (which left no attempts at all).
+    rows: list[dict[str, Any]] = []
+    for i, (d0, d1) in enumerate([(date(2023, 1, 5), date(2024, 1, 10))] * 3):
+        for k, (day, sec) in enumerate([(d0, 0), (d0, 5), (d1, 0), (d1, 5)]):
+            kind = "completed" if sec == 0 else "passed"
+            at = ts(day) + timedelta(seconds=sec)
+            rows.append({"person_key": f"p{i}", "competency_id": "C1", "statement_id": f"{i}-{k}",
+                         "kind": kind, "at": at, "first_attempt": kind == "passed"})  # fmt: skip
+    att = recert_attempts(evidence_rows(rows))
+    assert att.height == 3
+    assert att["delta_days"].to_list() == pytest.approx([370.0] * 3, abs=0.01)
