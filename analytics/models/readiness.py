@@ -41,10 +41,13 @@ READINESS_SCHEMA = pl.Schema(
         "n_items": pl.Int64(),
         "n_correct": pl.Int64(),
         "comprehension": pl.Float64(),
+        "comprehension_sd": pl.Float64(),
         "last_evidence_at": pl.Datetime("us", "UTC"),
         "delta_days": pl.Int64(),
         "half_life_days": pl.Float64(),
         "retention": pl.Float64(),
+        "retention_lo": pl.Float64(),
+        "retention_hi": pl.Float64(),
         "carryover": pl.Float64(),
         "readiness": pl.Float64(),
         "readiness_lo": pl.Float64(),
@@ -124,13 +127,18 @@ def assessed_competencies(ev: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame
 
 
 def _comprehension_bounds(t: pl.DataFrame, k: float) -> pl.DataFrame:
-    """Add ``m_lo, m_hi``: 95 % beta posterior bounds of M (prior k pseudo-items at the mean)."""
+    """Add ``m_lo, m_hi, comprehension_sd``: 95 % bounds and sd of M's beta posterior."""
     mu = t["population_mean"].fill_null(0.5).clip(1e-3, 1 - 1e-3).to_numpy()
     n = t["n_items"].fill_null(0).to_numpy().astype(float)
     c = t["n_correct"].fill_null(0).to_numpy().astype(float)
     a, b = c + k * mu, n - c + k * (1.0 - mu)
     lo, hi = beta_dist.ppf(0.025, a, b), beta_dist.ppf(0.975, a, b)
-    return t.with_columns(m_lo=pl.Series(np.asarray(lo)), m_hi=pl.Series(np.asarray(hi)))
+    sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+    return t.with_columns(
+        m_lo=pl.Series(np.asarray(lo)),
+        m_hi=pl.Series(np.asarray(hi)),
+        comprehension_sd=pl.Series(sd),
+    )
 
 
 def carryover_factor(settings: ModelSettings) -> pl.Expr:
@@ -237,8 +245,9 @@ def _with_readiness(t: pl.DataFrame) -> pl.DataFrame:
     """``readiness``, its 95 % bounds, ``readiness_state`` and ``onboarding`` (module doc)."""
     z = 1.96 * pl.col("half_life_se_log")
     days = pl.col("delta_days")
-    r_lo = pl.col("m_lo") * pl.lit(2.0).pow(-days / (pl.col("half_life_days") * (-z).exp()))
-    r_hi = pl.col("m_hi") * pl.lit(2.0).pow(-days / (pl.col("half_life_days") * z.exp()))
+    ret_lo = pl.lit(2.0).pow(-days / (pl.col("half_life_days") * (-z).exp()))
+    ret_hi = pl.lit(2.0).pow(-days / (pl.col("half_life_days") * z.exp()))
+    r_lo, r_hi = pl.col("m_lo") * ret_lo, pl.col("m_hi") * ret_hi
     carry = pl.col("carryover")
     no_number = ~pl.col("assessed")
     est = pl.col("ever_passed")
@@ -261,5 +270,7 @@ def _with_readiness(t: pl.DataFrame) -> pl.DataFrame:
         readiness_lo=pick(pl.min_horizontal(r_lo, m)),
         readiness_hi=pick(pl.max_horizontal(r_hi, m).clip(upper_bound=1.0)),
         readiness_state=state,
+        retention_lo=pl.when(est).then(ret_lo),
+        retention_hi=pl.when(est).then(ret_hi),
         onboarding=pl.col("in_onboarding") & ~est,
     )

@@ -125,14 +125,15 @@ def department_readiness(
 
     Left out: staff whose only evidence is a waiver (exempt, not unready) and onboarding staff
     (never passed, still inside their initial due period; ``n_onboarding`` counts them).
-    ``readiness_lo/hi`` are the weighted means of the people's bounds (the half-life's error is
-    shared by everyone, so the bounds move together). A competency without assessment evidence
-    has null readiness and ``readiness_state = 'no_assessment_evidence'``. The weakest
-    competency is the one with the lowest readiness *number* (never a null one), repeated on
-    each of the department's rows with its bounds so no average is shown without it. Columns:
-    ``department_id, competency_id, n_required, n_onboarding, readiness, readiness_lo,
-    readiness_hi, readiness_min, readiness_state, weakest_competency_id, weakest_readiness,
-    weakest_readiness_lo, weakest_readiness_hi``.
+    ``readiness_lo/hi`` (95 %): the half-life's error is shared by everyone, so the mean is
+    recomputed at both ends of h's interval; each person's comprehension error is their own,
+    so it adds ``1.96 * sqrt(sum w^2 (sd_M R c)^2) / sum w`` on either side. A competency
+    without assessment evidence has null readiness and ``readiness_state =
+    'no_assessment_evidence'``. The weakest competency is the one with the lowest readiness
+    *number* (never a null one), repeated on each of the department's rows with its bounds.
+    Columns: ``department_id, competency_id, n_required, n_onboarding, readiness,
+    readiness_lo, readiness_hi, readiness_min, readiness_state, weakest_competency_id,
+    weakest_readiness, weakest_readiness_lo, weakest_readiness_hi``.
     """
     w = staff_weights(_as_of(readiness_df), staff, census)
     t = readiness_df.filter(pl.col("required") & ~pl.col("waived_only")).join(
@@ -144,12 +145,21 @@ def department_readiness(
     def mean(col: str) -> pl.Expr:
         return pl.when(wsum > 0).then((pl.col(col) * pl.col("weight")).filter(est).sum() / wsum)
 
+    t = t.with_columns(
+        at_lo=pl.col("comprehension") * pl.col("retention_lo").fill_null(0.0) * pl.col("carryover"),
+        at_hi=pl.col("comprehension") * pl.col("retention_hi").fill_null(0.0) * pl.col("carryover"),
+        m_var=(
+            pl.col("comprehension_sd") * pl.col("retention").fill_null(0.0) * pl.col("carryover")
+        ).pow(2)
+        * pl.col("weight").pow(2),
+    )
+    half = 1.96 * pl.col("m_var").filter(est).sum().sqrt() / wsum
     out = t.group_by("department_id", "competency_id").agg(
         n_required=(~pl.col("onboarding")).sum().cast(pl.Int64),
         n_onboarding=pl.col("onboarding").sum().cast(pl.Int64),
         readiness=mean("readiness"),
-        readiness_lo=mean("readiness_lo"),
-        readiness_hi=mean("readiness_hi"),
+        readiness_lo=(mean("at_lo") - half).clip(0.0, 1.0),
+        readiness_hi=(mean("at_hi") + half).clip(0.0, 1.0),
         readiness_min=pl.col("readiness").filter(est).min(),
         no_evidence=(pl.col("readiness_state") == "no_assessment_evidence").all(),
     )
