@@ -1,7 +1,8 @@
 """Classical item statistics of assessment items from ``answered`` statements.
 
 An item is the object of an ``answered`` statement; its activity is the mapped assessment
-activity its id sits under (``<activity>/items/q1``, given ``activity_competency``), else the
+activity its id sits under (``<activity>/items/q1``, given ``activity_competency``: a mapped
+activity or the object of any passed / failed statement), else the
 statement's first ``context.contextActivities.parent``, so items line up with the activity
 rows of ``activity_quality`` (keyed by the assessment's object id). Only each learner's first
 answer to an item within a registration counts. Per item:
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.models.evidence import ANSWERED, item_parents
+from analytics.models.evidence import ANSWERED, FAILED, PASSED, item_parents
 
 SCHEMA = pl.Schema(
     {
@@ -42,7 +43,14 @@ def item_quality(
     )
     under = pl.DataFrame(schema={"iri": pl.Utf8, "activity_id": pl.Utf8})
     if activity_competency is not None:
-        under = item_parents(st, activity_competency)
+        graded = statements.filter(pl.col("verb_id").is_in([PASSED, FAILED]))
+        candidates = pl.concat(
+            [
+                activity_competency.select("activity_id"),
+                graded.select(activity_id=pl.col("object_id")).drop_nulls(),
+            ]
+        ).unique()
+        under = item_parents(st, candidates)
     answers = (
         st.join(
             under.rename({"iri": "object_id", "activity_id": "by_id"}), on="object_id", how="left"

@@ -87,3 +87,10 @@ def test_item_quality_is_keyed_by_the_assessment_not_the_course() -> None:
 def test_parent_route_maps_items_whose_parent_is_the_mapped_activity() -> None:
     st = statements([stmt("x", "ann", ANSWERED, "urn:item:7", DAY, parent_ids=[AU], success=True)])
     assert answered_items(st, AMAP)["competency_id"].to_list() == ["SEPSIS"]
+
+
+def test_item_quality_under_a_prefix_mapping_is_keyed_by_the_graded_assessment() -> None:
+    # regulatory courses are mapped by prefix (`<course>/*`): the AU itself is not in the map,
+    # but its passed statements name it, and the items sit under it.
+    prefix_map = activity_map([(f"{COURSE}/*", "SEPSIS", 0.8)])
+    assert set(item_quality(ST, prefix_map)["activity_id"]) == {AU}
