@@ -171,9 +171,9 @@ def _readiness_frame(readiness_df: pl.DataFrame, weights: pl.DataFrame) -> pl.Da
         & ~pl.col("onboarding")
         & pl.col("readiness").is_not_null()
     )
-    return rows.select(*PAIR, "department_id", "readiness", "half_life_days").join(
-        weights.select("person_key", "weight"), on="person_key"
-    )
+    return rows.select(
+        *PAIR, "department_id", "readiness", "retention", "retention_floor", "half_life_days"
+    ).join(weights.select("person_key", "weight"), on="person_key")
 
 
 def _readiness_at(
@@ -187,7 +187,11 @@ def _readiness_at(
         .group_by("competency_id")
         .agg(carry=carryover_factor(settings).product())
     )
-    r = pl.col("readiness") * pl.lit(2.0).pow(-k / pl.col("half_life_days")) * pl.col("carry")
+    # R = f + (R_now - f) * 2^(-k/h) k days on; readiness scales with R.
+    f, now = pl.col("retention_floor"), pl.col("retention")
+    later = f + (now - f) * pl.lit(2.0).pow(-k / pl.col("half_life_days"))
+    scale = pl.when(now > 0).then(later / now).otherwise(0.0)
+    r = pl.col("readiness") * scale * pl.col("carry")
     return (
         decay.join(carry, on="competency_id", how="left")
         .with_columns(pl.col("carry").fill_null(1.0))

@@ -1,9 +1,10 @@
 """Retention: a pooled half-life regression of recertification outcomes, validated out of time.
 
 A first-attempt recertification of competency c, taken delta days after the person's previous
-positive evidence, passes with probability p = M_c * 2^(-delta / h_c) (half-life regression,
-Settles & Meeder 2016, with time as its one feature). The fit is a penalised likelihood (MAP)
-with partial pooling across competencies:
+positive evidence, passes with probability p = M_c * (f + (1 - f) * 2^(-delta / h_c))
+(half-life regression, Settles & Meeder 2016, with time as its one feature, plus a retention
+floor f shared by all competencies: skills do not decay to nothing). The fit is a penalised
+likelihood (MAP) with partial pooling across competencies:
 
 * log h_c ~ N(log h0_c + mu, sd_h^2): h0_c is the literature prior of the competency's category
   (``DEFAULT_HALF_LIVES``: resuscitation 120 d, after Arthur et al. 1998 and the 3-6 month
@@ -152,7 +153,8 @@ def calibrate(
     attempts after; the half-life used (``half_life_days``) is the fit on every attempt up to
     ``as_of`` where the validation beat the no-decay baseline (``source = 'fitted'``), else the
     prior (``source = 'prior'``, ``reason`` says why). ``half_life_se_log`` is the standard
-    error of log h (the prior's sd when the prior is used).
+    error of log h (the prior's sd when the prior is used); ``retention_floor`` the fitted
+    floor f (the prior mean when the prior is used).
     """
     s = settings or ModelSettings()
     att = recert_attempts(evidence)
@@ -176,6 +178,7 @@ def calibrate(
             "fitted_half_life_days": float(full.half_life[i]) if full is not None else None,
             "half_life_days": float(full.half_life[i]) if fitted else float(h0[i]),  # type: ignore[union-attr]
             "half_life_se_log": float(full.se_log_h[i]) if fitted else s.half_life_prior_sd,  # type: ignore[union-attr]
+            "retention_floor": full.floor if fitted else s.retention_floor_prior,  # type: ignore[union-attr]
             "comprehension_m": float(full.m[i]) if full is not None else None,
             "n_attempts": int(att.filter(pl.col("competency_id") == comp).height),
             "calibrated": source == "fitted",
@@ -207,6 +210,7 @@ CALIBRATION_SCHEMA = pl.Schema(
         "fitted_half_life_days": pl.Float64(),
         "half_life_days": pl.Float64(),
         "half_life_se_log": pl.Float64(),
+        "retention_floor": pl.Float64(),
         "comprehension_m": pl.Float64(),
         "n_attempts": pl.Int64(),
         "calibrated": pl.Boolean(),

@@ -46,6 +46,7 @@ READINESS_SCHEMA = pl.Schema(
         "delta_days": pl.Int64(),
         "half_life_days": pl.Float64(),
         "retention": pl.Float64(),
+        "retention_floor": pl.Float64(),
         "retention_lo": pl.Float64(),
         "retention_hi": pl.Float64(),
         "carryover": pl.Float64(),
@@ -103,20 +104,27 @@ def _half_lives(
     h = default_half_lives(competencies, settings).rename(
         {"default_half_life_days": "half_life_days"}
     )
-    h = h.with_columns(half_life_se_log=pl.lit(settings.half_life_prior_sd))
+    h = h.with_columns(
+        half_life_se_log=pl.lit(settings.half_life_prior_sd),
+        retention_floor=pl.lit(settings.retention_floor_prior),
+    )
     if half_lives is None:
         return h
+
+    def given_or(col: str, default: float) -> pl.Expr:
+        return pl.col(col) if col in half_lives.columns else pl.lit(default, pl.Float64)
+
     given = half_lives.select(
         "competency_id",
         h1="half_life_days",
-        se1=pl.col("half_life_se_log")
-        if "half_life_se_log" in half_lives.columns
-        else pl.lit(settings.half_life_prior_sd),
+        se1=given_or("half_life_se_log", settings.half_life_prior_sd),
+        f1=given_or("retention_floor", settings.retention_floor_prior),
     )
     return h.join(given, on="competency_id", how="left").select(
         "competency_id",
         half_life_days=pl.coalesce("h1", "half_life_days"),
         half_life_se_log=pl.coalesce("se1", "half_life_se_log"),
+        retention_floor=pl.coalesce("f1", "retention_floor"),
     )
 
 
@@ -231,22 +239,28 @@ def readiness(
         comprehension=pl.coalesce("comprehension", "population_mean", pl.lit(1.0)),
         half_life_days=pl.col("half_life_days").fill_null(settings.half_life_fallback_days),
         half_life_se_log=pl.col("half_life_se_log").fill_null(settings.half_life_prior_sd),
+        retention_floor=pl.col("retention_floor").fill_null(settings.retention_floor_prior),
         delta_days=delta,
         carryover=pl.col("carryover").fill_null(1.0),
         click_through_passes=pl.col("click_through_passes").fill_null(0),
         last_pass_click_through=pl.col("last_pass_click_through").fill_null(False),
         assessed=pl.col("assessed").fill_null(False),
-    ).with_columns(retention=pl.lit(2.0).pow(-pl.col("delta_days") / pl.col("half_life_days")))
+    ).with_columns(retention=_retention(pl.col("half_life_days")))
     t = _with_readiness(_comprehension_bounds(t, settings.comprehension_prior_strength))
     return t.select(list(READINESS_SCHEMA)).cast(READINESS_SCHEMA).sort(PAIR)
+
+
+def _retention(h: pl.Expr) -> pl.Expr:
+    """R = f + (1 - f) * 2^(-delta / h) with f = ``retention_floor``."""
+    f = pl.col("retention_floor")
+    return f + (1.0 - f) * pl.lit(2.0).pow(-pl.col("delta_days") / h)
 
 
 def _with_readiness(t: pl.DataFrame) -> pl.DataFrame:
     """``readiness``, its 95 % bounds, ``readiness_state`` and ``onboarding`` (module doc)."""
     z = 1.96 * pl.col("half_life_se_log")
-    days = pl.col("delta_days")
-    ret_lo = pl.lit(2.0).pow(-days / (pl.col("half_life_days") * (-z).exp()))
-    ret_hi = pl.lit(2.0).pow(-days / (pl.col("half_life_days") * z.exp()))
+    ret_lo = _retention(pl.col("half_life_days") * (-z).exp())
+    ret_hi = _retention(pl.col("half_life_days") * z.exp())
     r_lo, r_hi = pl.col("m_lo") * ret_lo, pl.col("m_hi") * ret_hi
     carry = pl.col("carryover")
     no_number = ~pl.col("assessed")

@@ -1,7 +1,9 @@
 """The numerical core of the pooled retention fit (see ``halflife`` for the model).
 
-Parameters: a_c = logit M_c and l_c = log h_c per competency, plus the shared alpha (mean of
-a_c) and mu (shift of every log h_c from its prior). The negative log posterior and its
+P(pass) = M_c * (f + (1 - f) * 2^(-delta / h_c)). Parameters: a_c = logit M_c and
+l_c = log h_c per competency, plus the shared alpha (mean of a_c), mu (shift of every log h_c
+from its prior) and phi = logit f, the retention floor (skills do not decay to nothing;
+Arthur et al. 1998). The negative log posterior and its
 gradient are analytic; L-BFGS-B keeps l_c inside the half-life bounds. Standard errors of l_c
 come from the (a_c, l_c) block of the observed Fisher information plus the prior precisions
 (Laplace approximation).
@@ -26,6 +28,8 @@ class Priors:
     sd_h: float
     sd_mu: float
     sd_m: float
+    floor_mean: float
+    sd_floor: float
     h_min: float
     h_max: float
 
@@ -38,10 +42,12 @@ class Fit:
     half_life: np.ndarray
     se_log_h: np.ndarray
     mu: float
+    floor: float
 
     def predict(self, i: int, delta: np.ndarray) -> np.ndarray:
         """P(pass) of competency ``i`` after ``delta`` days."""
-        p: np.ndarray = self.m[i] * np.exp2(-delta / self.half_life[i])
+        decay = np.exp2(-delta / self.half_life[i])
+        p: np.ndarray = self.m[i] * (self.floor + (1.0 - self.floor) * decay)
         return p
 
 
@@ -52,13 +58,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _terms(
     theta: np.ndarray, y: np.ndarray, delta: np.ndarray, idx: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(p, M per row, delta/h per row, weight (y - p) / (1 - p)) at parameters ``theta``."""
-    a, lh = theta[:k], theta[k : 2 * k]
+) -> tuple[np.ndarray, ...]:
+    """Per row: p, d log p / d a, d log p / d l, d log p / d phi, weight (y - p) / (1 - p)."""
+    a, lh, f = theta[:k], theta[k : 2 * k], float(_sigmoid(theta[2 * k + 2 : 2 * k + 3])[0])
     m = _sigmoid(a)[idx]
     x = delta / np.exp(lh)[idx]
-    p = np.clip(m * np.exp(-LN2 * x), _EPS, 1.0 - 1e-7)
-    return p, m, x, (y - p) / (1.0 - p)
+    e = np.exp(-LN2 * x)
+    g = f + (1.0 - f) * e
+    p = np.clip(m * g, _EPS, 1.0 - 1e-7)
+    gl = (1.0 - f) * e * LN2 * x / g
+    return p, 1.0 - m, gl, f * (1.0 - f) * (1.0 - e) / g, (y - p) / (1.0 - p)
 
 
 def _objective(
@@ -71,20 +80,23 @@ def _objective(
 ) -> tuple[float, np.ndarray]:
     """Negative log posterior and its gradient."""
     k = log_h0.size
-    a, lh, alpha, mu = theta[:k], theta[k : 2 * k], theta[2 * k], theta[2 * k + 1]
-    p, m, x, w = _terms(theta, y, delta, idx, k)
+    a, lh, alpha, mu, phi = theta[:k], theta[k : 2 * k], theta[2 * k], theta[2 * k + 1], theta[-1]
+    p, ga, gl, gf, w = _terms(theta, y, delta, idx, k)
+    phi0 = math.log(pr.floor_mean / (1.0 - pr.floor_mean))
     ll = float(np.sum(y * np.log(p) + (1.0 - y) * np.log1p(-p)))
     ra, rl = a - alpha, lh - log_h0 - mu
     pen = float(
         np.sum(ra**2) / (2 * pr.sd_m**2)
         + np.sum(rl**2) / (2 * pr.sd_h**2)
         + mu**2 / (2 * pr.sd_mu**2)
+        + (phi - phi0) ** 2 / (2 * pr.sd_floor**2)
     )
     grad = np.zeros_like(theta)
-    grad[:k] = -np.bincount(idx, w * (1.0 - m), k) + ra / pr.sd_m**2
-    grad[k : 2 * k] = -np.bincount(idx, w * LN2 * x, k) + rl / pr.sd_h**2
+    grad[:k] = -np.bincount(idx, w * ga, k) + ra / pr.sd_m**2
+    grad[k : 2 * k] = -np.bincount(idx, w * gl, k) + rl / pr.sd_h**2
     grad[2 * k] = -np.sum(ra) / pr.sd_m**2
     grad[2 * k + 1] = -np.sum(rl) / pr.sd_h**2 + mu / pr.sd_mu**2
+    grad[2 * k + 2] = -np.sum(w * gf) + (phi - phi0) / pr.sd_floor**2
     return -ll + pen, grad
 
 
@@ -92,9 +104,8 @@ def _se_log_h(
     theta: np.ndarray, y: np.ndarray, delta: np.ndarray, idx: np.ndarray, k: int, pr: Priors
 ) -> np.ndarray:
     """se of log h_c from the inverted 2x2 (a_c, l_c) information block plus prior precision."""
-    p, m, x, _ = _terms(theta, y, delta, idx, k)
+    p, ga, gl, _, _ = _terms(theta, y, delta, idx, k)
     info = p / (1.0 - p)
-    ga, gl = 1.0 - m, LN2 * x
     iaa = np.bincount(idx, info * ga * ga, k) + 1.0 / pr.sd_m**2
     ill = np.bincount(idx, info * gl * gl, k) + 1.0 / pr.sd_h**2
     ial = np.bincount(idx, info * ga * gl, k)
@@ -111,8 +122,9 @@ def fit_pooled(
     k = h0.size
     log_h0 = np.log(h0)
     lo, hi = math.log(pr.h_min), math.log(pr.h_max)
-    start = np.concatenate([np.full(k, 2.0), np.clip(log_h0, lo, hi), [2.0, 0.0]])
-    bounds = [(-6.0, 9.0)] * k + [(lo, hi)] * k + [(-6.0, 9.0), (-4.0, 4.0)]
+    phi0 = math.log(pr.floor_mean / (1.0 - pr.floor_mean))
+    start = np.concatenate([np.full(k, 2.0), np.clip(log_h0, lo, hi), [2.0, 0.0, phi0]])
+    bounds = [(-6.0, 9.0)] * k + [(lo, hi)] * k + [(-6.0, 9.0), (-4.0, 4.0), (-6.0, 6.0)]
     res = minimize(
         _objective,
         start,
@@ -127,6 +139,7 @@ def fit_pooled(
         half_life=np.clip(np.exp(theta[k : 2 * k]), pr.h_min, pr.h_max),
         se_log_h=_se_log_h(theta, y.astype(float), delta.astype(float), idx, k, pr),
         mu=float(theta[2 * k + 1]),
+        floor=float(_sigmoid(theta[2 * k + 2 : 2 * k + 3])[0]),
     )
 
 

@@ -50,6 +50,9 @@ class ModelSettings:
             prior's 95 % range is a factor 2.7 either way).
         half_life_shift_sd: sd of the hospital-wide shift of every log half-life from its prior.
         comprehension_logit_sd: sd of a competency's logit M around the shared mean (pooling).
+        retention_floor_prior: prior mean of the retention floor f (R = f + (1 - f) 2^(-t/h)):
+            the share of a skill that does not decay; also used when the prior is used.
+        retention_floor_sd: sd of logit f around the prior mean.
         validation_days: the out-of-time validation scores the attempts of the last this many
             days with a fit on the attempts before them.
         min_validation_attempts: attempts after the cut-off a competency needs before its fitted
@@ -72,6 +75,8 @@ class ModelSettings:
     half_life_prior_sd: float = 0.5
     half_life_shift_sd: float = 0.5
     comprehension_logit_sd: float = 1.5
+    retention_floor_prior: float = 0.5
+    retention_floor_sd: float = 1.5
     validation_days: int = 365
     min_validation_attempts: int = 30
     default_invalidating_carryover: float = 0.5
@@ -91,6 +96,8 @@ class ModelSettings:
             raise ValueError("default_invalidating_carryover must be in [0, 1]")
         if min(self.half_life_prior_sd, self.half_life_shift_sd, self.comprehension_logit_sd) <= 0:
             raise ValueError("half_life_prior_sd, half_life_shift_sd, comprehension_logit_sd > 0")
+        if not 0.0 < self.retention_floor_prior < 1.0 or self.retention_floor_sd <= 0:
+            raise ValueError("retention_floor_prior must be in (0, 1), retention_floor_sd > 0")
         if self.validation_days < 1 or self.min_validation_attempts < 1:
             raise ValueError("validation_days >= 1 and min_validation_attempts >= 1")
         if self.min_calibration_attempts < 2 or self.forecast_max_days < 1:
@@ -102,6 +109,8 @@ class ModelSettings:
             sd_h=self.half_life_prior_sd,
             sd_mu=self.half_life_shift_sd,
             sd_m=self.comprehension_logit_sd,
+            floor_mean=self.retention_floor_prior,
+            sd_floor=self.retention_floor_sd,
             h_min=self.h_min_days,
             h_max=self.h_max_days,
         )

@@ -62,12 +62,17 @@ def test_smoothing_pulls_three_item_person_toward_mean() -> None:
     assert cell(out, "p0", "C1", "comprehension") == pytest.approx((7 + 8 * mu) / 18)
 
 
-def test_retention_halves_after_one_half_life() -> None:
+def test_decaying_part_halves_after_one_half_life() -> None:
     out = run(people("a"), [ev("a", "C1", "passed", AS_OF - timedelta(days=180))])
     assert cell(out, "a", "C1", "half_life_days") == 180.0  # clinical default
-    assert cell(out, "a", "C1", "retention") == pytest.approx(0.5)
+    assert cell(out, "a", "C1", "retention_floor") == 0.5  # prior floor f
+    assert cell(out, "a", "C1", "retention") == pytest.approx(0.5 + 0.5 * 0.5)
     assert cell(out, "a", "C1", "comprehension") == pytest.approx(1.0)  # only data: mean 1
-    assert cell(out, "a", "C1", "readiness") == pytest.approx(0.5)
+    assert cell(out, "a", "C1", "readiness") == pytest.approx(0.75)
+    no_floor = readiness(AS_OF, people("a"), REQS, COMPS,
+                         evidence_rows([ev("a", "C1", "passed", AS_OF - timedelta(days=180))]),
+                         answered([]), NO_CHANGES, ModelSettings(retention_floor_prior=1e-9))  # fmt: skip
+    assert cell(no_floor, "a", "C1", "readiness") == pytest.approx(0.5)
 
 
 def test_half_life_is_the_competencys_whatever_the_review_history() -> None:
@@ -105,7 +110,7 @@ def test_carryover_after_protocol_change() -> None:
     chg = changes([("C2", AS_OF - timedelta(days=10), True, 60, 0.4)])
     out = run(people("a"), rows, chg=chg)
     assert cell(out, "a", "C2", "carryover") == pytest.approx(0.4)
-    assert cell(out, "a", "C2", "readiness") == pytest.approx(1.0 * 0.5 * 0.4)
+    assert cell(out, "a", "C2", "readiness") == pytest.approx(1.0 * 0.75 * 0.4)  # M R c
     earlier = changes([("C2", AS_OF - timedelta(days=200), True, 60, 0.4)])
     assert cell(run(people("a"), rows, chg=earlier), "a", "C2", "carryover") == 1.0
 
