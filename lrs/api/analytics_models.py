@@ -163,7 +163,8 @@ def get_compliance() -> Response:
     where = "(? = '' OR department_id = ?)"
     cells = _query(
         "SELECT department_id, competency_id, month, n_required, n_compliant, compliance_rate, "
-        "compliance_shrunk, compliance_lo, compliance_hi, readiness FROM dept_competency_month "
+        "compliance_shrunk, compliance_lo, compliance_hi, readiness, readiness_lo, readiness_hi, "
+        "readiness_state FROM dept_competency_month "
         f"WHERE month = (SELECT max(month) FROM dept_competency_month) AND {where} "
         "ORDER BY department_id, competency_id",
         [dept, dept],

@@ -64,6 +64,10 @@ def test_reads_and_staff_identity(
     for path in ("readiness", "forecast", "incidents", "compliance"):
         resp = wh_client.get(f"/analytics/{path}", headers=read)
         assert resp.status_code == 200, resp.get_json()
+    cells = wh_client.get("/analytics/compliance", headers=read).get_json()["departments"]
+    with_number = [c for c in cells if c["readiness"] is not None]
+    assert with_number and all(c["readiness_lo"] <= c["readiness"] for c in with_number)
+    assert any(c["readiness_state"] == "no_assessment_evidence" for c in cells)  # BLS cards
     assert "staff" not in wh_client.get("/analytics/compliance", headers=read).get_json()
     assert wh_client.get("/analytics/compliance", headers=staff).get_json()["staff"]
     assert body["flags"] and body["month"]
