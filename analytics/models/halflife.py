@@ -21,7 +21,7 @@ fit does not beat the baseline, the prior h0_c is used and the row says so (``so
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -158,7 +158,9 @@ def calibrate(
     """
     s = settings or ModelSettings()
     att = recert_attempts(evidence)
-    as_of = as_of or (att["at"].max().date() if att.height else date.today())  # type: ignore[union-attr]
+    if as_of is None:
+        last = att["at"].max() if att.height else None
+        as_of = last.date() if isinstance(last, datetime) else date.today()
     att = att.filter(pl.col("at").dt.date() <= as_of)
     prior = default_half_lives(competencies, s)
     comps = prior["competency_id"].to_list()
@@ -171,14 +173,14 @@ def calibrate(
     for i, comp in enumerate(comps):
         v = checks[comp]
         source, reason = _source(v, s)
-        fitted = full is not None and source == "fitted"
+        use = full if full is not None and source == "fitted" else None
         row = {
             "competency_id": comp,
             "default_half_life_days": float(h0[i]),
             "fitted_half_life_days": float(full.half_life[i]) if full is not None else None,
-            "half_life_days": float(full.half_life[i]) if fitted else float(h0[i]),  # type: ignore[union-attr]
-            "half_life_se_log": float(full.se_log_h[i]) if fitted else s.half_life_prior_sd,  # type: ignore[union-attr]
-            "retention_floor": full.floor if fitted else s.retention_floor_prior,  # type: ignore[union-attr]
+            "half_life_days": float(use.half_life[i]) if use else float(h0[i]),
+            "half_life_se_log": float(use.se_log_h[i]) if use else s.half_life_prior_sd,
+            "retention_floor": use.floor if use else s.retention_floor_prior,
             "comprehension_m": float(full.m[i]) if full is not None else None,
             "n_attempts": int(att.filter(pl.col("competency_id") == comp).height),
             "calibrated": source == "fitted",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from flask.testing import FlaskClient
 
@@ -117,3 +118,19 @@ def test_min_n_setting_changes_flags(built: tuple[Path, date]) -> None:
     _, strict = from_settings(Settings(flag_min_n=1000))
     assert set(compute_flags(series, comps, changes, strict)["flag"]) == {"INSUFFICIENT_DATA"}
     assert set(compute_flags(series, comps, changes, loose)["flag"]) != {"INSUFFICIENT_DATA"}
+
+
+def test_compliant_staff_never_read_near_zero_readiness(built: tuple[Path, date]) -> None:
+    # Issue 14: staff listed as compliant showed readiness of 1-3 %.
+    with Warehouse(built[0] / "warehouse.duckdb").read() as conn:
+        pcs = frame(conn, "SELECT * FROM person_competency_status")
+        dept = frame(conn, "SELECT * FROM department_readiness")
+    ok = pcs.filter(pl.col("status").is_in(["compliant", "expiring_30", "expiring_60"]))
+    est = ok.filter(pl.col("readiness_state") == "estimated")
+    assert est.height > 50 and est["readiness"].min() > 0.1
+    assert (est["readiness_lo"] <= est["readiness"]).all()
+    assert (est["readiness"] <= est["readiness_hi"]).all()
+    no_number = set(
+        pcs.filter(pl.col("readiness_state") == "no_assessment_evidence")["competency_id"]
+    )
+    assert no_number and not no_number & set(dept["weakest_competency_id"])
