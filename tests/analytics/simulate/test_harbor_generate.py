@@ -137,3 +137,24 @@ def test_cli_generate(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (out / "manifest.json").exists() and "statements:" in result.output
+
+
+def test_cli_load_refuses_a_directory_without_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path / "lrs"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["simulate", "load", str(empty)])
+    assert result.exit_code != 0 and "no manifest.json" in result.output
+
+
+def test_cli_load_stores_and_imports(
+    hospital: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["simulate", "load", str(hospital), "--no-models"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["inserted"] == manifest(hospital)["counts"]["statements"]
+    assert set(report["rejected"].values()) == {0}

@@ -102,3 +102,13 @@ def test_item_statements_name_their_assessment_as_parent(loaded: Loaded) -> None
     )
     items = scalar(loaded, "SELECT count(*) FROM statements WHERE verb_id LIKE '%/answered'")
     assert items > 0 and bad == 0
+
+
+def test_build_harbor_in_one_call(tmp_path: Path) -> None:
+    from analytics.simulate.load import build_harbor
+
+    warehouse, manifest = build_harbor(tmp_path, 3, staff=100, months=18)
+    with warehouse.read() as conn:
+        row = conn.execute("SELECT count(*) FROM statements_all").fetchone()
+    assert row is not None and row[0] == manifest["counts"]["statements"]
+    assert not (tmp_path / "lrs.db").exists()
