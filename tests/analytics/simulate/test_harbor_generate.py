@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -158,3 +159,18 @@ def test_cli_load_stores_and_imports(
     report = json.loads(result.output.strip().splitlines()[-1])
     assert report["inserted"] == manifest(hospital)["counts"]["statements"]
     assert set(report["rejected"].values()) == {0}
+
+
+def test_month_end_protocol_change_on_every_seed_even_in_february() -> None:
+    from analytics.simulate.harbor.calendar import Window
+    from analytics.simulate.harbor.plan import draw_plan
+
+    window = Window(date(2026, 3, 31), 24)
+    days = set()
+    for seed in range(60):
+        plan = draw_plan(window, np.random.default_rng(seed))
+        change = date.fromordinal(plan.changes[0].day)
+        assert change.day >= 29
+        days.add(change.day)
+        assert date.fromordinal(plan.changes[1].day).day <= 28
+    assert days == {29, 30, 31}
