@@ -123,6 +123,7 @@ def test_cert_only_voids_late_arrivals_and_identities(hospital: Path) -> None:
     assert voiding == set(doc["voided_statement_ids"]) and voiding
     accounts = sum(1 for s in statements if "account" in s["actor"])
     assert 0 < accounts < len(statements)
+    assert any("mbox_sha1sum" in s["actor"] for s in statements)
     items = [s for s in statements if s["verb"]["id"].endswith("/answered")]
     assert items and all(
         s["object"]["id"].startswith(s["context"]["contextActivities"]["parent"][0]["id"] + "/")

@@ -74,6 +74,10 @@ def test_late_arrivals_are_present_with_their_simulated_stored_time(loaded: Load
 
 def test_mixed_identities_are_matched_through_the_roster(loaded: Loaded) -> None:
     assert scalar(loaded, "SELECT count(*) FROM statements WHERE person_key IS NULL") == 0
+    privacy = scalar(
+        loaded, "SELECT count(*) FROM statements WHERE object_id LIKE '%/info-gov/assessment'"
+    )
+    assert privacy > 0  # its vendor sends mbox_sha1sum only: matched through the roster's mbox
     both = scalar(
         loaded,
         "SELECT count(*) FROM (SELECT person_key FROM statements "
