@@ -116,3 +116,34 @@ def test_build_harbor_in_one_call(tmp_path: Path) -> None:
         row = conn.execute("SELECT count(*) FROM statements_all").fetchone()
     assert row is not None and row[0] == manifest["counts"]["statements"]
     assert not (tmp_path / "lrs.db").exists()
+
+
+@pytest.mark.slow
+def test_the_compliance_engine_agrees_with_the_planted_truth(loaded: Loaded) -> None:
+    """The manifest's true compliance (established staff) is what the models compute.
+
+    Slow (a full model run, about 14 s of CPU even on the small hospital); run with
+    ``-m slow``. On the committed code the mean absolute difference is about 1e-6.
+    """
+    from datetime import date
+
+    from analytics.monthly import frame
+    from analytics.run_models import run_models
+
+    run_models(loaded.warehouse, date.fromisoformat(loaded.manifest["window"]["end"]))
+    cells = [*loaded.manifest["declines"], loaded.manifest["low_unit"]]
+    gaps = []
+    for cell in cells:
+        truth = dict(zip(cell["realised"]["month"], cell["realised"]["compliance"], strict=True))
+        with loaded.warehouse.read() as conn:
+            rows = frame(
+                conn,
+                "SELECT strftime(month, '%Y-%m') AS m, compliance_rate FROM dept_competency_month "
+                "WHERE department_id = ? AND competency_id = ?",
+                [cell["department_id"], cell["competency_id"]],
+            )
+        for m, rate in rows.iter_rows():
+            if truth.get(m) is not None and rate is not None:
+                gaps.append(abs(truth[m] - rate))
+    assert len(gaps) >= 30
+    assert sum(gaps) / len(gaps) < 0.01
