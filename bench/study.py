@@ -69,6 +69,17 @@ def _generate_and_load(simulator: str, seed: int, staff: int, d: Path) -> dict[s
     }
 
 
+def _version(simulator: str) -> int:
+    """The generator's version: a cached seed from another version is generated again."""
+    if simulator == "harbor":
+        from analytics.simulate.harbor.generate import VERSION
+
+        return VERSION
+    from analytics.demo.generate import GENERATOR_VERSION
+
+    return GENERATOR_VERSION
+
+
 def run_seed(simulator: str, seed: int, staff: int, root: Path, keep: bool) -> dict[str, Any]:
     """Generate + load (unless kept from an earlier run), run the models, score."""
     from analytics.model_settings import from_settings
@@ -81,7 +92,7 @@ def run_seed(simulator: str, seed: int, staff: int, root: Path, keep: bool) -> d
 
     d = root / f"seed{seed}"
     marker = d / "loaded.json"
-    wanted = {"simulator": simulator, "seed": seed, "staff": staff}
+    wanted = {"simulator": simulator, "seed": seed, "staff": staff, "version": _version(simulator)}
     timings: dict[str, float] = {}
     if not (keep and marker.exists() and json.loads(marker.read_text()) == wanted):
         timings = _generate_and_load(simulator, seed, staff, d)
