@@ -7,6 +7,7 @@ person/department/role columns.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -146,6 +147,9 @@ def _identities(rows: Sequence[dict[str, Any]], secret: bytes) -> pl.DataFrame:
         agents = []
         if row["mbox"]:
             agents.append({"mbox": row["mbox"]})
+            # Content that hides emails sends the SHA1 of the mailto IRI (xAPI 1.0.3 §2.4.2.3).
+            sha1 = hashlib.sha1(str(row["mbox"]).encode("utf-8"), usedforsecurity=False)
+            agents.append({"mbox_sha1sum": sha1.hexdigest()})
         if row["account_homepage"] and row["account_name"]:
             account = {"homePage": row["account_homepage"], "name": row["account_name"]}
             agents.append({"account": account})

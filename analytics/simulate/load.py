@@ -140,3 +140,41 @@ def load_simulated(
     refresh(store, warehouse, secret)
     _mark(warehouse, manifest.get("seed"), end)
     return report
+
+
+STUDY_AUTHORITY = {
+    "objectType": "Agent",
+    "account": {"homePage": "https://lrs.invalid/simulate", "name": "simulate-loader"},
+}
+
+
+def build_harbor(
+    root: str | Path,
+    seed: int,
+    *,
+    staff: int | None = None,
+    months: int | None = None,
+    secret: bytes = b"simulate-pseudonym-key-32-bytes!",
+) -> tuple[Warehouse, dict[str, Any]]:
+    """Generate Harbor seed ``seed`` into ``root/data`` and load it into ``root/wh.duckdb``.
+
+    The statements pass through a throw-away SQLite store (``root/lrs.db``, removed after the
+    refresh). Returns the warehouse (models not run) and the manifest.
+    """
+    from analytics.simulate.harbor.generate import DEFAULT_MONTHS, DEFAULT_STAFF, generate
+    from statements.store.sqlite import SQLiteStore
+
+    root = Path(root)
+    generate(
+        root / "data", seed=seed, staff=staff or DEFAULT_STAFF, months=months or DEFAULT_MONTHS
+    )
+    store = SQLiteStore(root / "lrs.db", synchronous="NORMAL")
+    store.init()
+    warehouse = Warehouse(root / "wh.duckdb")
+    try:
+        load_simulated(store, warehouse, root / "data", secret, STUDY_AUTHORITY)
+    finally:
+        store.close()
+    for suffix in ("", "-wal", "-shm"):
+        (root / f"lrs.db{suffix}").unlink(missing_ok=True)
+    return warehouse, manifest_of(root / "data")

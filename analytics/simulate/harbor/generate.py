@@ -34,7 +34,7 @@ MANIFEST_FILE = "manifest.json"
 STATEMENTS_FILE = "statements.jsonl"
 ARRIVALS_FILE = "arrivals.txt"
 SIMULATOR = "harbor"
-VERSION = 1
+VERSION = 2  # bump whenever the same seed would write different files
 
 
 @dataclass(frozen=True)

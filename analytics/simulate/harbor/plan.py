@@ -47,11 +47,14 @@ class Plan:
     null_pair: tuple[str, str]
 
 
-def _month_end_day(window: Window, month: int, rng: np.random.Generator) -> int:
-    """A day from 29 to the month's last (the month is chosen to have at least a 29th)."""
+def _days_in(window: Window, month: int) -> int:
     first = date.fromordinal(window.start_of(month))
-    last = calendar.monthrange(first.year, first.month)[1]
-    return window.start_of(month) + int(rng.integers(28, last))
+    return calendar.monthrange(first.year, first.month)[1]
+
+
+def _month_end_day(window: Window, month: int, rng: np.random.Generator) -> int:
+    """A day from the 29th to the month's last (the month must have a 29th)."""
+    return window.start_of(month) + int(rng.integers(28, _days_in(window, month)))
 
 
 def draw_plan(window: Window, rng: np.random.Generator) -> Plan:
@@ -59,6 +62,8 @@ def draw_plan(window: Window, rng: np.random.Generator) -> Plan:
     n = window.months
     late = int(n * 0.55)
     change_months = rng.choice(np.arange(9, n - 3), size=2, replace=False)
+    if _days_in(window, int(change_months[0])) < 29:  # a 28-day February has no 29th
+        change_months[0] += 1
     return Plan(
         declines=(
             Decline("steep_decline", "BAY-ORTH", "HH-C101", int(rng.integers(late, n - 5)), 0.8),

@@ -4,13 +4,15 @@ Items live under the assessment id (``…/assessment/item-2``) and name the asse
 ``contextActivities.parent``; the module is the ``grouping``. Half the attempts of an
 item-level competency report their items (the others only the verdict). Actors: staff with an
 SSO account appear under it or under their mbox, attempt by attempt; agency staff only under
-the agency portal account. A few failed attempts get an erroneous ``passed`` that is then
-voided. Each statement's arrival time (the LRS ``stored``) is returned beside it: minutes after
-the attempt, or for late arrivals 20-120 days later (never after the window's last second).
+the agency portal account; the privacy course's vendor sends ``mbox_sha1sum``. A few failed
+attempts get an erroneous ``passed`` that is then voided. Each statement's arrival time (the LRS
+``stored``) is returned beside it: minutes after the attempt, or for late arrivals 20-120 days
+later (never after the window's last second).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from datetime import date
@@ -25,6 +27,7 @@ from analytics.simulate.harbor.training import EPOCH, Attempt
 ADL = "http://adlnet.gov/expapi/verbs/"
 LATE_SHARE = 0.03
 ITEM_SHARE = 0.5
+HASHED = frozenset({"HH-C104"})  # the privacy course's vendor sends mbox_sha1sum
 WRONG_PASS_SHARE = 0.06
 ADMIN = {"objectType": "Agent", "mbox": f"mailto:lms-admin@{MAIL_DOMAIN}"}
 Timed = tuple[int, dict[str, Any]]
@@ -41,8 +44,14 @@ def _verb(name: str) -> dict[str, Any]:
     return {"id": f"{ADL}{name}", "display": {"en-GB": name}}
 
 
-def actor_of(member: Member, use_account: bool) -> dict[str, Any]:
-    """The xAPI agent a statement about ``member`` carries."""
+def actor_of(member: Member, use_account: bool, hashed: bool = False) -> dict[str, Any]:
+    """The xAPI agent a statement about ``member`` carries.
+
+    ``hashed``: the content hides emails and sends ``mbox_sha1sum`` (staff with an mbox).
+    """
+    if hashed and member.mbox is not None:
+        sha1 = hashlib.sha1(member.mbox.encode("utf-8"), usedforsecurity=False).hexdigest()
+        return {"objectType": "Agent", "mbox_sha1sum": sha1}
     if member.account is not None and (use_account or member.mbox is None):
         home, name = member.account
         return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
@@ -65,7 +74,7 @@ class Emitter:
     def attempt(self, attempt: Attempt, member: Member) -> list[Timed]:
         """The statements of one attempt with their arrival seconds."""
         skill = SKILLS[attempt.skill]
-        actor = actor_of(member, self.rng.random() < 0.5)
+        actor = actor_of(member, self.rng.random() < 0.5, skill.competency_id in HASHED)
         items = skill.items if self.rng.random() < ITEM_SHARE else 0
         wrong = (not attempt.passed) and self.rng.random() < WRONG_PASS_SHARE
         wrong = wrong and attempt.second + 3 * 86400 < self.last_second

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -122,6 +123,7 @@ def test_cert_only_voids_late_arrivals_and_identities(hospital: Path) -> None:
     assert voiding == set(doc["voided_statement_ids"]) and voiding
     accounts = sum(1 for s in statements if "account" in s["actor"])
     assert 0 < accounts < len(statements)
+    assert any("mbox_sha1sum" in s["actor"] for s in statements)
     items = [s for s in statements if s["verb"]["id"].endswith("/answered")]
     assert items and all(
         s["object"]["id"].startswith(s["context"]["contextActivities"]["parent"][0]["id"] + "/")
@@ -137,3 +139,39 @@ def test_cli_generate(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (out / "manifest.json").exists() and "statements:" in result.output
+
+
+def test_cli_load_refuses_a_directory_without_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path / "lrs"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["simulate", "load", str(empty)])
+    assert result.exit_code != 0 and "no manifest.json" in result.output
+
+
+def test_cli_load_stores_and_imports(
+    hospital: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["simulate", "load", str(hospital), "--no-models"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["inserted"] == manifest(hospital)["counts"]["statements"]
+    assert set(report["rejected"].values()) == {0}
+
+
+def test_month_end_protocol_change_on_every_seed_even_in_february() -> None:
+    from analytics.simulate.harbor.calendar import Window
+    from analytics.simulate.harbor.plan import draw_plan
+
+    window = Window(date(2026, 3, 31), 24)
+    days = set()
+    for seed in range(60):
+        plan = draw_plan(window, np.random.default_rng(seed))
+        change = date.fromordinal(plan.changes[0].day)
+        assert change.day >= 29
+        days.add(change.day)
+        assert date.fromordinal(plan.changes[1].day).day <= 28
+    assert days == {29, 30, 31}
