@@ -141,7 +141,7 @@ def _fit_nb(
     alpha (as R's glm.nb reports them, conditional on alpha). ``se`` is the larger of the
     department-clustered sandwich SE and the model-based SE: with few departments, and the
     gap moving in only some of them, the sandwich alone is too small (Angrist & Pischke
-    2009, §8.2: use the larger). alpha is kept in [1e-6, 100], so equi-dispersed data reduce
+    2009, ch. 8: use the larger). alpha is kept in [1e-6, 100], so equi-dispersed data reduce
     safely to the Poisson model.
     """
     with warnings.catch_warnings():
