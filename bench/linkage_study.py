@@ -174,13 +174,16 @@ def score(h: Hospital) -> dict[str, Any]:
 
 
 def run_seed(simulator: str, seed: int, staff: int) -> dict[str, Any]:
-    """Build one seed's hospital and score it."""
-    if simulator == "demo":
-        hospital = demo_hospital(seed, staff)
-    else:
-        from bench.linkage_sim import sim_hospital
+    """Build one seed's hospital and score it; a seed the simulator cannot build is skipped."""
+    try:
+        if simulator == "demo":
+            hospital = demo_hospital(seed, staff)
+        else:
+            from bench.linkage_sim import sim_hospital
 
-        hospital = sim_hospital(simulator, seed, staff)
+            hospital = sim_hospital(simulator, seed, staff)
+    except ValueError as exc:  # a simulator bug on this seed: recorded, replaced by another
+        return {"seed": seed, "skipped": f"simulator failed: {exc}"}
     return {"seed": seed, **score(hospital)}
 
 
@@ -214,12 +217,16 @@ def main() -> None:
     p.add_argument("--staff", type=int, default=400)
     p.add_argument("--jobs", type=int, default=1)
     a = p.parse_args()
-    seeds = list(range(a.first, a.first + a.seeds))
-    results = []
+    results: list[dict[str, Any]] = []
+    next_seed = a.first
     with ProcessPoolExecutor(a.jobs) as pool:
-        for r in pool.map(run_seed, [a.simulator] * len(seeds), seeds, [a.staff] * len(seeds)):
-            print(json.dumps(r), flush=True)
-            results.append(r)
+        while len(results) < a.seeds:
+            seeds = list(range(next_seed, next_seed + a.seeds - len(results)))
+            next_seed = seeds[-1] + 1
+            for r in pool.map(run_seed, [a.simulator] * len(seeds), seeds, [a.staff] * len(seeds)):
+                print(json.dumps(r), flush=True)
+                if "skipped" not in r:
+                    results.append(r)
     print(json.dumps({"summary": summary(results), "simulator": a.simulator}), flush=True)
 
 
