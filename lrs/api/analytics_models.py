@@ -216,9 +216,12 @@ def get_incidents() -> Response:
     )
     rates = suppress(rates, ["near_misses"], ["near_miss_rate_per_1000"])
     link = suppress(_query("SELECT * FROM linkage", [], "linkage"), ["n_events"])
-    warnings = _query("SELECT * FROM model_warnings", [], "model_warnings")
+    try:
+        warnings = _rows(_query("SELECT * FROM model_warnings", [], "model_warnings"))
+    except Conflict:  # a warehouse modelled before the table existed
+        warnings = []
     return jsonify(
-        {"incident_rates": _rows(rates), "linkage": _rows(link), "model_warnings": _rows(warnings)}
+        {"incident_rates": _rows(rates), "linkage": _rows(link), "model_warnings": warnings}
     )
 
 

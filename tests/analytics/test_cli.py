@@ -37,3 +37,29 @@ def test_refresh_import_sql_export(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert out.exit_code == 0 and "0 unmatched" in out.output
     out = runner.invoke(main, ["export", "--format", "parquet", str(tmp_path / "pq")])
     assert out.exit_code == 0 and (tmp_path / "pq" / "staff.parquet").exists()
+
+
+def test_models_prints_crosswalk_warnings_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lrs analytics models`` says on stderr (and in the JSON) that the crosswalk is unusable."""
+    from datetime import date
+
+    import lrs.cli.analytics_models as cli
+    from analytics.run_models import RunSummary
+
+    warning = {
+        "code": "crosswalk_names_no_competency",
+        "severity": "error",
+        "message": "The crosswalk names none of the imported competencies.",
+        "detail": "unknown competency ids: falls_prevention",
+    }
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(
+        cli, "run_models", lambda *a, **k: RunSummary(date(2025, 1, 31), warnings=[warning])
+    )
+    out = CliRunner().invoke(main, ["analytics", "models", "--as-of", "2025-01-31"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["warnings"] == [warning]
+    assert "ERROR [crosswalk_names_no_competency]" in out.stderr
+    assert "falls_prevention" in out.stderr
