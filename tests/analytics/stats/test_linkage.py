@@ -151,8 +151,19 @@ def test_cluster_robust_se_matches_the_sandwich_formula():
 def test_interval_uses_the_larger_se_and_t_with_g_minus_1_df():
     from scipy.stats import t
 
+    from analytics.stats.linkage import _design, _fit_nb
+
     y, pd, d, m, gap = simulate(4)
     r = fit_linkage(y, pd, d, m, gap)
-    beta = np.log(r.irr) / 0.1
-    se = (np.log(r.ci_high) / 0.1 - beta) / t.ppf(0.975, 16 - 1)
-    assert se > 0 and np.log(r.ci_low) / 0.1 == pytest.approx(beta - t.ppf(0.975, 15) * se)
+    lagged = lag_gap(d, m, gap, 2)
+    keep = np.isfinite(lagged)
+    x = _design(d[keep], m[keep], lagged[keep])
+    groups = np.unique(d[keep], return_inverse=True)[1]
+    beta, se, alpha = _fit_nb(y[keep].astype(float), x, np.log(pd[keep]), groups)
+    model = _nb_glm(y[keep].astype(float), x, np.log(pd[keep]), alpha).bse[0]
+    robust = _nb_glm(y[keep].astype(float), x, np.log(pd[keep]), alpha, groups).bse[0]
+    assert se == max(model, robust)
+    crit = t.ppf(0.975, 16 - 1)  # wider than the normal 1.96 with 16 departments
+    assert r.ci_low == pytest.approx(np.exp(0.1 * (beta - crit * se)))
+    assert r.ci_high == pytest.approx(np.exp(0.1 * (beta + crit * se)))
+    assert r.p_value == pytest.approx(2 * t.sf(abs(beta / se), 15))
