@@ -14,12 +14,14 @@ Pre-specified before any outcome is looked at:
   alphabetical order). Its p-value is read at 0.05 on its own (q = p).
 * every other row (other competencies, and every readiness-gap row) is secondary; their
   q-values are Benjamini-Hochberg adjusted across all estimable secondary rows.
-* **negative-control outcome** (Lipsitch 2010): for each primary pair, the same gap against
-  all incidents of the negative-control category (default ``privacy_breach``: a records and
-  disclosure event that a clinical or safety competency cannot plausibly prevent, yet shares
-  the unit-level confounders, staffing, turnover and reporting culture). An association there
-  points to confounding, not to training. Skipped when the crosswalk maps that category to the
-  competency itself.
+* **negative-control outcome** (Lipsitch 2010): for each primary competency, the same gap
+  against all incidents of a negative-control category: the first of ``privacy_breach``,
+  ``sharps_exposure``, ``workplace_violence`` that the crosswalk does not map to that
+  competency and that has at least ``min_events`` incidents (chosen on counts alone, never on
+  an association). These are events a clinical or safety competency cannot plausibly prevent
+  (a records disclosure, a staff needlestick, an assault on staff) yet they share the unit's
+  confounders (staffing, turnover, workload, reporting culture); an association there points
+  to confounding, not to training.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class LinkageSettings:
     """The pre-specified lag, negative-control category and estimability guards."""
 
     lag: int = 2
-    negative_control: str = "privacy_breach"
+    negative_controls: tuple[str, ...] = ("privacy_breach", "sharps_exposure", "workplace_violence")
     guards: Guards = field(default_factory=Guards)
 
 
@@ -106,6 +108,17 @@ def linkage(
     return _frame(_adjust(rows))
 
 
+def negative_control_for(
+    comp: str, pairs: pl.DataFrame, totals: dict[str, int], settings: LinkageSettings
+) -> str | None:
+    """The first candidate category not mapped to ``comp`` with enough incidents, if any."""
+    for cat in settings.negative_controls:
+        mapped = pairs.filter((pl.col("category") == cat) & (pl.col("competency_id") == comp))
+        if mapped.is_empty() and totals.get(cat, 0) >= settings.guards.min_events:
+            return cat
+    return None
+
+
 def _negative_controls(
     incidents: pl.DataFrame,
     pairs: pl.DataFrame,
@@ -114,12 +127,17 @@ def _negative_controls(
     series: pl.DataFrame,
     settings: LinkageSettings,
 ) -> list[dict[str, object]]:
-    nc = settings.negative_control
     counts = monthly_counts(incidents, harm_only=False)
-    mapped = set(pairs.filter(pl.col("category") == nc)["competency_id"].to_list())
+    totals = dict(counts.group_by("category").agg(pl.col("y").sum()).iter_rows())
     rows = []
-    for comp in sorted(set(primary.values()) - mapped):
-        row = _fit(counts, nc, comp, "compliance", exposure, series, settings)
+    for comp in sorted(set(primary.values())):
+        nc = negative_control_for(comp, pairs, totals, settings)
+        if nc is None:
+            names = ", ".join(settings.negative_controls)
+            reason = f"no negative-control category ({names}) has {settings.guards.min_events}+ "
+            row = _row("*", comp, "compliance", settings.lag, None, reason + "incidents")
+        else:
+            row = _fit(counts, nc, comp, "compliance", exposure, series, settings)
         row.update(negative_control=True, outcome="all_incidents")
         rows.append(row)
     return rows

@@ -185,3 +185,16 @@ def test_a_new_warehouse_carries_no_crosswalk_of_its_own(tmp_path: Path) -> None
         pass
     with wh.read() as conn:
         assert conn.execute("SELECT count(*) FROM category_competency").fetchone() == (0,)
+
+
+def test_negative_control_is_the_first_unmapped_candidate_with_enough_events() -> None:
+    from analytics.linkage_models import LinkageSettings, negative_control_for
+
+    pairs = _crosswalk([("privacy_breach", "k.privacy", 1.0), ("fall", "k.falls", 1.0)])
+    totals = {"privacy_breach": 40, "sharps_exposure": 12, "workplace_violence": 50}
+    settings = LinkageSettings()
+    assert negative_control_for("k.falls", pairs, totals, settings) == "privacy_breach"
+    assert negative_control_for("k.privacy", pairs, totals, settings) == "sharps_exposure"
+    few = {"privacy_breach": 3, "sharps_exposure": 9, "workplace_violence": 10}
+    assert negative_control_for("k.falls", pairs, few, settings) == "workplace_violence"
+    assert negative_control_for("k.falls", pairs, {}, settings) is None
