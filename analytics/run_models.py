@@ -16,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from analytics.crosswalk import ModelWarning, resolve_crosswalk, warnings_frame
 from analytics.flags import FlagSettings, compute_flags
-from analytics.incident_models import incident_rates, linkage
+from analytics.incident_models import NO_CENSUS, incident_rates, linkage
 from analytics.item_quality import item_quality
 from analytics.models import (
     ModelSettings,
@@ -52,6 +53,7 @@ OUTPUT_TABLES = (
     "department_readiness",
     "forecast",
     "half_life_calibration",
+    "model_warnings",
 )
 
 
@@ -63,6 +65,7 @@ class RunSummary:
     rows: dict[str, int] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -177,6 +180,23 @@ def _activity_quality(inputs: Inputs, settings: ModelSettings) -> pl.DataFrame:
     )
 
 
+def _linkage_tables(inputs: Inputs, series: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The linkage on the validated crosswalk, and the ``model_warnings`` it raised."""
+    crosswalk = resolve_crosswalk(
+        inputs["category_competency"], inputs["competencies"], inputs["incidents"]
+    )
+    found = list(crosswalk.warnings)
+    if inputs["census"].is_empty():
+        found.insert(0, ModelWarning("no_census", "warning", NO_CENSUS[0].upper() + NO_CENSUS[1:]))
+    return {
+        "incident_rates": incident_rates(
+            inputs["incidents"], inputs["census"], inputs["departments"]
+        ),
+        "linkage": linkage(inputs["incidents"], inputs["census"], series, crosswalk.pairs),
+        "model_warnings": warnings_frame(found),
+    }
+
+
 def compute(
     inputs: Inputs, as_of: date, settings: ModelSettings, flag_settings: FlagSettings
 ) -> tuple[dict[str, pl.DataFrame], dict[str, float]]:
@@ -202,10 +222,7 @@ def compute(
         "forecast": forecast(
             as_of, status, ready, inputs["staff"], inputs["protocol_changes"], census, settings
         ),
-        "incident_rates": incident_rates(inputs["incidents"], inputs["census"]),
-        "linkage": linkage(
-            inputs["incidents"], inputs["census"], series, inputs["category_competency"]
-        ),
+        **_linkage_tables(inputs, series),
         "activity_quality": _activity_quality(inputs, settings),
         "item_quality": item_quality(inputs.statements, inputs["activity_competency"]),
         "half_life_calibration": cal,
@@ -260,6 +277,7 @@ def run_models(
         conn.execute("INSERT INTO model_runs VALUES (?, ?, ?)", [as_of, datetime.now(UTC), seconds])
     step(1)
     summary = RunSummary(as_of, {k: v.height for k, v in tables.items()}, seconds=timings)
+    summary.warnings = tables["model_warnings"].to_dicts()
     latest = tables["flags"].filter(pl.col("month") == as_of.replace(day=1))
     summary.flags = dict(latest.group_by("flag").len().iter_rows()) if latest.height else {}
     summary.seconds["total"] = time.perf_counter() - started

@@ -91,7 +91,7 @@ class Warehouse:
                 try:
                     conn.execute("SET TimeZone = 'UTC'")
                     conn.execute(f"ATTACH {quote_path(ident)} AS identity")
-                    ensure_schema(conn, seed=fresh)
+                    ensure_schema(conn)
                     yield conn
                     conn.execute("CHECKPOINT")
                     conn.execute("CHECKPOINT identity")
@@ -147,16 +147,16 @@ class Warehouse:
             stale.unlink(missing_ok=True)
 
 
-def ensure_schema(conn: Connection, *, seed: bool = False) -> None:
-    """Create every warehouse table and view (idempotent); ``seed`` loads the shipped map."""
+def ensure_schema(conn: Connection) -> None:
+    """Create every warehouse table and view (idempotent).
+
+    No crosswalk is pre-loaded: ``category_competency`` belongs to the hospital (imported), and
+    without one the linkage uses the default by competency category (``analytics.crosswalk``).
+    """
     conn.execute(_sql("warehouse.sql"))
     conn.execute(_sql("identity.sql"))
     for kind in KINDS.values():
         conn.execute(ddl(kind))
-    if seed:
-        from analytics.seed import load_seed
-
-        load_seed(conn)
 
 
 def _fsync_dir(directory: Path) -> None:

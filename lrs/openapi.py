@@ -172,7 +172,8 @@ def _ops_paths() -> dict[str, Any]:
         "/healthz": {"get": _op("Liveness.", _json_ok("Alive."), public=True, xapi=False)},
         "/readyz": {
             "get": _op(
-                "Readiness: the store and the warehouse answer.",
+                "Readiness: the store and the warehouse answer; lists the last model run's "
+                "model_warnings (code, severity, message).",
                 _json_ok("Ready."),
                 public=True,
                 xapi=False,

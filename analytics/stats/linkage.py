@@ -1,11 +1,15 @@
-"""Incidents and training: a pooled negative-binomial model of counts with a lagged readiness gap.
+"""Incidents and training: a pooled negative-binomial model of counts with a lagged gap.
 
 ``log E[y_dm] = log(patient_days_dm) + a_d + b_m + beta * gap_{d, m - lag}`` with NB2
 over-dispersion (variance mu + alpha mu^2), fitted with statsmodels' GLM at a moment
-estimate of alpha. The result is the incidence-rate ratio per 10 percentage points of gap,
-``exp(0.1 beta)``, with a Wald 95 % CI and p-value: an association, not a causal effect.
-Degenerate inputs (no events, no variation, too few rows, a failed fit) give a result with
-``estimable=False`` and the reason, never an exception.
+estimate of alpha. Standard errors are cluster-robust by department (sandwich with the
+small-sample factor G/(G-1) (N-1)/(N-K); Wooldridge 1999 for count panels), never smaller
+than the model-based ones (few clusters), and the CI and p-value use a t distribution with
+G - 1 degrees of freedom. The result is the
+incidence-rate ratio per 10 percentage points of gap, ``exp(0.1 beta)``: an association, not a
+causal effect. Degenerate inputs (too few events or departments, a gap that does not vary
+within departments, events only at one extreme of the gap (separation), an unbounded or
+failed fit) give ``estimable=False`` and the reason, never an IRR of 1e31 or an infinite CI.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import numpy as np
 import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import t as student_t
 
 LABEL = "association, not causation"
 
@@ -38,6 +43,17 @@ class LinkageResult:
     lag: int
     per: float
     label: str = LABEL
+
+
+@dataclass(frozen=True)
+class Guards:
+    """When the model is not estimable: too few events or departments, too little variation,
+    or an estimate whose 95 % CI spans more than ``max_ci_ratio`` (near-separation)."""
+
+    min_events: int = 10
+    min_departments: int = 4
+    min_within_sd: float = 0.002
+    max_ci_ratio: float = 100.0
 
 
 def month_index(months: Sequence[str | int] | ArrayLike) -> NDArray[np.int64]:
@@ -94,10 +110,17 @@ def _design(
 
 
 def _nb_glm(
-    y: NDArray[np.float64], design: NDArray[np.float64], offset: NDArray[np.float64], alpha: float
+    y: NDArray[np.float64],
+    design: NDArray[np.float64],
+    offset: NDArray[np.float64],
+    alpha: float,
+    clusters: NDArray[np.int64] | None = None,
 ) -> Any:
     family = sm.families.NegativeBinomial(alpha=alpha)
-    return sm.GLM(y, design, family=family, offset=offset).fit()
+    model = sm.GLM(y, design, family=family, offset=offset)
+    if clusters is None:
+        return model.fit()
+    return model.fit(cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": True})
 
 
 def _moment_alpha(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
@@ -106,14 +129,20 @@ def _moment_alpha(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
 
 
 def _fit_nb(
-    y: NDArray[np.float64], design: NDArray[np.float64], offset: NDArray[np.float64]
-) -> tuple[float, float, float, float] | str:
-    """(beta, se, p, alpha) of the first column, or a reason string when the fit fails.
+    y: NDArray[np.float64],
+    design: NDArray[np.float64],
+    offset: NDArray[np.float64],
+    clusters: NDArray[np.int64],
+) -> tuple[float, float, float] | str:
+    """(beta, se, alpha) of the first column, or a reason when the fit fails.
 
     NB2 with alpha from the Cameron-Trivedi moment condition, iterated with the fitted means
-    (start: Poisson GLM) until it settles; the coefficients and Wald SEs are those of the NB
-    GLM at that alpha (as R's glm.nb reports them, conditional on alpha). alpha is kept in
-    [1e-6, 100], so equi-dispersed data reduce safely to the Poisson model.
+    (start: Poisson GLM) until it settles; the coefficients are those of the NB GLM at that
+    alpha (as R's glm.nb reports them, conditional on alpha). ``se`` is the larger of the
+    department-clustered sandwich SE and the model-based SE: with few departments, and the
+    gap moving in only some of them, the sandwich alone is too small (Angrist & Pischke
+    2009, ch. 8: use the larger). alpha is kept in [1e-6, 100], so equi-dispersed data reduce
+    safely to the Poisson model.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -126,14 +155,50 @@ def _fit_nb(
                 if abs(updated - alpha) < 1e-4 * max(alpha, 1e-3):
                     break
                 alpha = updated
+            robust = _nb_glm(y, design, offset, alpha, clusters)
         except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
             return f"the fit failed: {exc}"
     if not fit.converged:
         return "the negative-binomial fit did not converge"
-    beta, se, p = fit.params[0], fit.bse[0], fit.pvalues[0]
-    if not all(np.isfinite(v) for v in (beta, se, p)) or se <= 0:
+    beta, se = fit.params[0], max(fit.bse[0], robust.bse[0])
+    if not all(np.isfinite(v) for v in (beta, se)) or se <= 0:
         return "the fit gave non-finite estimates"
-    return float(beta), float(se), float(p), alpha
+    return float(beta), float(se), alpha
+
+
+def separated(y: NDArray[np.float64], x: NDArray[np.float64]) -> bool:
+    """True when every event sits at the lowest (or highest) gap: the MLE of beta is infinite."""
+    events = x[y > 0]
+    return bool(events.size and (events.max() <= x.min() or events.min() >= x.max()))
+
+
+def _within_sd(x: NDArray[np.float64], depts: NDArray[np.str_]) -> float:
+    """SD of the gap around its department means (what the slope is identified from)."""
+    centred = x.copy()
+    for d in np.unique(depts):
+        rows = depts == d
+        centred[rows] -= x[rows].mean()
+    return float(centred.std())
+
+
+def _precheck(
+    y: NDArray[np.float64], x: NDArray[np.float64], depts: NDArray[np.str_], guards: Guards
+) -> str:
+    """The reason the model cannot be estimated on these rows, or '' when it can be tried."""
+    if y.sum() == 0:
+        return "no events"
+    if y.sum() < guards.min_events:
+        return f"too few events ({int(y.sum())} < {guards.min_events})"
+    if np.unique(depts).size < guards.min_departments:
+        return (
+            f"too few departments with events ({np.unique(depts).size} < "
+            f"{guards.min_departments}) for department-clustered errors"
+        )
+    if _within_sd(x, depts) < guards.min_within_sd:
+        return "singular design: the gap does not vary within departments and months"
+    if separated(y, x):
+        return "separation: every event is at one extreme of the gap, so the IRR is unbounded"
+    return ""
 
 
 def fit_linkage(
@@ -145,6 +210,7 @@ def fit_linkage(
     *,
     lag: int = 2,
     per: float = 0.10,
+    guards: Guards | None = None,
 ) -> LinkageResult:
     """Fit the pooled NB model; ``gap`` (0-1, same-month) is lagged here by ``lag`` months.
 
@@ -152,6 +218,7 @@ def fit_linkage(
     months with no events (their fixed effects are not estimable and they carry no
     information on the gap).
     """
+    guards = guards or Guards()
     y = np.asarray(counts, dtype=float).ravel()
     exposure = np.asarray(patient_days, dtype=float).ravel()
     depts = np.asarray(departments).astype(str).ravel()
@@ -160,8 +227,9 @@ def fit_linkage(
     keep = (exposure > 0) & np.isfinite(lagged) & np.isfinite(y) & (y >= 0)
     keep &= _drop_empty_groups(np.where(keep, y, 0.0), depts, idx)
     n_obs, n_events = int(keep.sum()), int(y[keep].sum())
-    if n_events == 0:
-        return _not_estimable("no events", n_obs, 0, lag, per)
+    reason = _precheck(y[keep], lagged[keep], depts[keep], guards)
+    if reason:
+        return _not_estimable(reason, n_obs, n_events, lag, per)
     design = _design(depts[keep], idx[keep], lagged[keep])
     if n_obs <= design.shape[1] + 1:
         return _not_estimable("too few department-months", n_obs, n_events, lag, per)
@@ -174,17 +242,29 @@ def fit_linkage(
             lag,
             per,
         )
-    fitted = _fit_nb(y[keep], design, np.log(exposure[keep]))
+    _, clusters = np.unique(depts[keep], return_inverse=True)
+    fitted = _fit_nb(y[keep], design, np.log(exposure[keep]), clusters)
     if isinstance(fitted, str):
         return _not_estimable(fitted, n_obs, n_events, lag, per)
-    beta, se, p, alpha = fitted
+    beta, se, alpha = fitted
+    df = int(clusters.max())  # G - 1
+    crit = float(student_t.ppf(0.975, df))
+    if 2 * crit * per * se > np.log(guards.max_ci_ratio):
+        return _not_estimable(
+            f"too imprecise: the 95 % CI would span more than {guards.max_ci_ratio:g}-fold "
+            "(too few events where the gap varies, or near-separation)",
+            n_obs,
+            n_events,
+            lag,
+            per,
+        )
     return LinkageResult(
         estimable=True,
         reason="",
         irr=float(np.exp(per * beta)),
-        ci_low=float(np.exp(per * (beta - 1.959964 * se))),
-        ci_high=float(np.exp(per * (beta + 1.959964 * se))),
-        p_value=p,
+        ci_low=float(np.exp(per * (beta - crit * se))),
+        ci_high=float(np.exp(per * (beta + crit * se))),
+        p_value=float(2 * student_t.sf(abs(beta / se), df)),
         dispersion=alpha,
         n_obs=n_obs,
         n_events=n_events,

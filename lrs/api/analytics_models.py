@@ -209,13 +209,21 @@ def get_incidents() -> Response:
     rates = _query(
         "SELECT * FROM incident_rates ORDER BY department_id, month", [], "incident_rates"
     )
+    # Each figure on its own count: a small harm count hides the harm figures only.
     rates = suppress(
         rates,
-        ["harm_events", "near_misses"],
-        ["harm_rate_per_1000", "near_miss_rate_per_1000", "harm_rate_shrunk", "harm_high"],
+        ["harm_events"],
+        ["harm_rate_per_1000", "harm_rate_shrunk", "harm_high", "harm_expected"],
     )
+    rates = suppress(rates, ["near_misses"], ["near_miss_rate_per_1000"])
     link = suppress(_query("SELECT * FROM linkage", [], "linkage"), ["n_events"])
-    return jsonify({"incident_rates": _rows(rates), "linkage": _rows(link)})
+    try:
+        warnings = _rows(_query("SELECT * FROM model_warnings", [], "model_warnings"))
+    except Conflict:  # a warehouse modelled before the table existed
+        warnings = []
+    return jsonify(
+        {"incident_rates": _rows(rates), "linkage": _rows(link), "model_warnings": warnings}
+    )
 
 
 @bp.post("/analytics/models")

@@ -37,6 +37,18 @@ def models_cmd(as_of: datetime | None) -> None:
     except LRSError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(json.dumps(summary.as_dict()))
+    echo_warnings(summary.warnings)
+
+
+def echo_warnings(warnings: list[dict[str, str]]) -> None:
+    """Each model warning on stderr, loudly (also in the JSON summary and ``model_warnings``)."""
+    for w in warnings:
+        detail = f" ({w['detail']})" if w.get("detail") else ""
+        click.secho(
+            f"{w['severity'].upper()} [{w['code']}]: {w['message']}{detail}",
+            err=True,
+            fg="red" if w["severity"] == "error" else "yellow",
+        )
 
 
 @analytics.command("cleared")
@@ -113,3 +125,4 @@ def load_cmd(directory: Path, batch_size: int, no_models: bool) -> None:
                 warehouse_for(settings), end, *from_settings(settings), progress=steps.update
             )
         click.echo(json.dumps(summary.as_dict()))
+        echo_warnings(summary.warnings)

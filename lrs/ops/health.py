@@ -2,6 +2,9 @@
 
 Neither needs credentials, so that a load balancer or an orchestrator can poll them. ``/readyz``
 answers 503 with the JSON error shape, one item per failing dependency, when it is not ready.
+When ready it also lists the last model run's ``model_warnings`` (code, severity, message; the
+detail, which names competency ids, is left to the authenticated ``/analytics/incidents``):
+a crosswalk that names no imported competency is an error there, though the service is up.
 """
 
 from __future__ import annotations
@@ -39,6 +42,24 @@ def _check_warehouse(path: Path) -> str:
     return "ok"
 
 
+def _model_warnings(path: Path) -> list[dict[str, str]]:
+    """The ``model_warnings`` rows of the last model run ([] before the first run)."""
+    if not path.exists():
+        return []
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'model_warnings'"
+        ).fetchall()
+        if not found[0][0]:
+            return []
+        rows = conn.execute(
+            "SELECT code, severity, message FROM model_warnings ORDER BY severity, code"
+        ).fetchall()
+    return [{"code": c, "severity": s, "message": m} for c, s, m in rows]
+
+
 @bp.get("/readyz")
 def readyz() -> Response:
     """Readiness: 200 when the store answers and the warehouse (if built) opens."""
@@ -55,4 +76,7 @@ def readyz() -> Response:
         failures.append(FieldError("warehouse", "unavailable", str(exc)))
     if failures:
         return error_response(503, "not ready", [f.as_dict() for f in failures])
-    return jsonify({"status": "ready", "checks": checks})
+    warnings = _model_warnings(services().settings.resolved_warehouse_path)
+    if warnings:
+        checks["models"] = "error" if any(w["severity"] == "error" for w in warnings) else "warning"
+    return jsonify({"status": "ready", "checks": checks, "model_warnings": warnings})

@@ -50,3 +50,29 @@ def test_refresh_as_of_before_anything_stored_fails_clearly(
     out = CliRunner().invoke(main, ["analytics", "refresh", "--as-of", "2020-01-31"])
     assert out.exit_code == 1, out.output
     assert "stored" in out.output and "lrs analytics models --as-of 2020-01-31" in out.output
+
+
+def test_models_prints_crosswalk_warnings_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lrs analytics models`` says on stderr (and in the JSON) that the crosswalk is unusable."""
+    from datetime import date
+
+    import lrs.cli.analytics_models as cli
+    from analytics.run_models import RunSummary
+
+    warning = {
+        "code": "crosswalk_names_no_competency",
+        "severity": "error",
+        "message": "The crosswalk names none of the imported competencies.",
+        "detail": "unknown competency ids: falls_prevention",
+    }
+    monkeypatch.setenv("LRS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(
+        cli, "run_models", lambda *a, **k: RunSummary(date(2025, 1, 31), warnings=[warning])
+    )
+    out = CliRunner().invoke(main, ["analytics", "models", "--as-of", "2025-01-31"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["warnings"] == [warning]
+    assert "ERROR [crosswalk_names_no_competency]" in out.stderr
+    assert "falls_prevention" in out.stderr

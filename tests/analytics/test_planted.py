@@ -113,15 +113,12 @@ def test_linkage_recovers_planted_irr(hospital: dict) -> None:
     sig = _signal(hospital["truth"], "falls_linkage")
     row = (
         hospital["linkage"]
-        .filter(
-            (pl.col("competency_id") == sig["competency_id"])
-            & (pl.col("category") == "fall")
-            & (pl.col("outcome") == "all_incidents")
-        )
+        .filter((pl.col("category") == "fall") & pl.col("is_primary"))
         .row(0, named=True)
     )
+    assert row["competency_id"] == sig["competency_id"]  # the pre-specified primary pair
     assert row["estimable"] and row["lag_months"] == sig["lag_months"]
-    assert row["ci_low"] <= sig["irr_per_10pp"] <= row["ci_high"]
+    assert row["irr_lo"] <= sig["irr_per_10pp"] <= row["irr_hi"]
 
 
 def test_demo_marker_and_cleared_evidence(hospital: dict) -> None:
@@ -138,4 +135,4 @@ def test_linkage_disabled_without_census(tmp_path: Path) -> None:
         schema={"department_id": pl.Utf8, "month": pl.Date, "patient_days": pl.Float64}
     )
     out = linkage(pl.DataFrame(), empty, pl.DataFrame(), pl.DataFrame())
-    assert out["estimable"].to_list() == [False] and out["message"][0] == NO_CENSUS
+    assert out["estimable"].to_list() == [False] and out["reason"][0] == NO_CENSUS

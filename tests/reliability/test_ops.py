@@ -62,6 +62,23 @@ def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert ready.get_json()["checks"] == {"store": "ok", "warehouse": "absent"}
 
 
+def test_readyz_reports_model_warnings(client: FlaskClient, app: Any) -> None:
+    """A crosswalk that names no imported competency is said loudly on the status endpoint."""
+    from analytics.crosswalk import ModelWarning, warnings_frame
+    from analytics.warehouse import Warehouse
+    from lrs.extensions import services
+
+    warning = ModelWarning("crosswalk_names_no_competency", "error", "names none", "ids: x")
+    with Warehouse(services(app).settings.resolved_warehouse_path).write() as conn:
+        conn.register("w", warnings_frame([warning]).to_arrow())
+        conn.execute("CREATE TABLE model_warnings AS SELECT * FROM w")
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ready" and body["checks"]["models"] == "error"
+    assert body["model_warnings"] == [
+        {"code": "crosswalk_names_no_competency", "severity": "error", "message": "names none"}
+    ]
+
+
 def test_readyz_503_when_store_unreachable(tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the store's directory should be")

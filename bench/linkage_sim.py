@@ -1,0 +1,68 @@
+"""The harbor simulator's records for the linkage study (``bench/linkage_study.py``).
+
+The steps of ``analytics.simulate.harbor.generate`` up to the census and incidents, without
+writing files or statements: the true monthly compliance per unit x competency (the gap that
+drives its incidents), the census, the incidents, its own crosswalk and catalogue, and the
+planted association and null pair from its plan.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from bench.linkage_study import Hospital, _census, _incidents
+
+
+def sim_hospital(simulator: str, seed: int, staff: int) -> Hospital:
+    """One seed of the harbor hospital, as the linkage reads it."""
+    if simulator != "harbor":
+        raise ValueError(f"unknown simulator {simulator!r} (demo or harbor)")
+    from analytics.simulate.harbor.calendar import Window
+    from analytics.simulate.harbor.catalogue import CROSSWALK_FILE, SKILLS
+    from analytics.simulate.harbor.generate import DEFAULT_END, DEFAULT_MONTHS
+    from analytics.simulate.harbor.plan import draw_plan
+    from analytics.simulate.harbor.safety import Safety
+    from analytics.simulate.harbor.staff import Workforce, unit_sizes
+    from analytics.simulate.harbor.tables import reference_rows
+    from analytics.simulate.harbor.training import Trainer
+    from analytics.simulate.harbor.truth import compliance, gap_series
+
+    window = Window(DEFAULT_END, DEFAULT_MONTHS)
+    plan_rng, staff_rng, train_rng, safety_rng, _ = np.random.default_rng(seed).spawn(5)
+    plan = draw_plan(window, plan_rng)
+    history_start = window.first_day - max(s.recert_days for s in SKILLS) - 70
+    people = Workforce(window, staff_rng, history_start).build(
+        unit_sizes(staff), plan.wave, (plan.low[0], plan.low_share)
+    )
+    training = Trainer(window, plan, train_rng, history_start).run(people)
+    cells = compliance(window, plan, people, training)
+    safety = Safety(window, plan, safety_rng)
+    safety.build(people, gap_series(cells, plan.association[1]))
+    series = pl.DataFrame(
+        [
+            {
+                "department_id": dept,
+                "competency_id": comp,
+                "month": date.fromisoformat(window.label(m + 1) + "-01"),
+                "compliance_rate": k / n,
+            }
+            for (dept, comp), months in cells.items()
+            for m, (n, k) in enumerate(months)
+            if n
+        ]
+    )
+    category, competency, irr, _lag = plan.association
+    return Hospital(
+        incidents=_incidents(safety.incidents),
+        census=_census(safety.census),
+        series=series,
+        crosswalk=pl.read_csv(CROSSWALK_FILE),
+        competencies=pl.DataFrame(reference_rows(plan)["competencies"]),
+        planted_category=category,
+        planted_competency=competency,
+        planted_irr=irr,
+        null_category=plan.null_pair[0],
+    )
