@@ -21,6 +21,16 @@ class Tile:
 
 
 @dataclass
+class Item:
+    """One line of a ranked list: a short label, a one-sentence reason and a link."""
+
+    label: str
+    reason: str
+    href: str = ""
+    badge: str = ""
+
+
+@dataclass
 class Panel:
     """A chart (optional) with the data table under it and a caption."""
 
@@ -30,6 +40,10 @@ class Panel:
     table: Table | None = None
     note: str = ""
     click: str = ""
+    #: ranked items shown above the chart; with ``phone_list`` they replace it on a phone
+    items: list[Item] = field(default_factory=list)
+    items_title: str = ""
+    phone_list: bool = False
 
 
 @dataclass

@@ -51,3 +51,27 @@ def grid(
         )
         ids.append((f"x{suffix}", f"y{suffix}"))
     return layout, ids
+
+
+#: Below this container width (px) the browser applies ``layout.meta.narrow`` (dashboards.js).
+NARROW_PX = 600
+
+
+def one_column(
+    n: int, titles: list[str], panel_px: int, top: int = 80, bottom: int = 60
+) -> dict[str, Any]:
+    """Layout overrides that re-lay ``n`` grid panels as one column for a phone.
+
+    Each panel keeps ``panel_px`` of height; the titles move with their panels. The result goes
+    into ``layout.meta.narrow`` and is deep-merged over the layout by the browser when the
+    chart's container is narrower than :data:`NARROW_PX`.
+    """
+    gap_px = 46
+    height = top + bottom + n * panel_px + (n - 1) * gap_px
+    plot = height - top - bottom
+    vgap = gap_px / plot if n > 1 else 0.0
+    layout, _ = grid(n, 1, titles, hgap=0.0, vgap=vgap)
+    layout["height"] = height
+    for note in layout["annotations"]:
+        note.update(x=0, xanchor="left")
+    return layout

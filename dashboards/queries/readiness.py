@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboards.data import NoData, Reader
+from dashboards.data import NotFound, Reader
 from dashboards.filters import Filters
 from dashboards.queries.common import (
     column,
@@ -39,8 +39,13 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
         if r.has("flags")
         else "(SELECT NULL::VARCHAR department_id, NULL::VARCHAR competency_id, NULL::DATE month, "
         "NULL::VARCHAR flag, NULL::VARCHAR method, NULL::DOUBLE slope, "
-        "NULL::DOUBLE slope_ci_low, NULL::DOUBLE slope_ci_high WHERE false)"
+        "NULL::DOUBLE slope_ci_low, NULL::DOUBLE slope_ci_high, NULL::VARCHAR explanation "
+        "WHERE false)"
     )
+    expl = (
+        column(r, "flags", "explanation", "fl", "VARCHAR") if r.has("flags") else "fl.explanation"
+    )
+    state = column(r, "dept_competency_month", "readiness_state", "m", "VARCHAR")
     frame = r.frame(
         f"""
         SELECT d.department_id, d.name AS department, coalesce(d.service_line, '—') AS service_line,
@@ -48,7 +53,7 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
                m.n_required, m.compliance_shrunk AS compliance, m.compliance_lo, m.compliance_hi,
                m.readiness, m.readiness_lo, m.readiness_hi,
                coalesce(fl.flag, 'OK') AS flag, fl.method, fl.slope, fl.slope_ci_low,
-               fl.slope_ci_high
+               fl.slope_ci_high, {expl}::VARCHAR AS explanation, {state} AS readiness_state
         FROM dept_competency_month m
         JOIN departments d USING (department_id)
         JOIN competencies c USING (competency_id)
@@ -59,11 +64,26 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
         """,
         [month, *params],
     )
-    return month, frame
+    reasons = [reason_of(e) for e in frame["explanation"].to_list()]
+    return month, frame.drop("explanation").with_columns(reason=pl.Series(reasons, dtype=pl.Utf8))
+
+
+def reason_of(raw: Any) -> str | None:
+    """The plain-words reason of a flag from its explanation JSON (``reason``, else ``text``)."""
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return str(raw)
+    if not isinstance(data, dict):
+        return None
+    found = data.get("reason") or data.get("text")
+    return str(found) if found else None
 
 
 def department(r: Reader, department_id: str) -> dict[str, Any]:
-    """The department's row (NoData when unknown)."""
+    """The department's row (:class:`NotFound` when unknown)."""
     r.need("departments")
     rows = r.rows(
         "SELECT department_id, name, service_line, unit_type, site FROM departments "
@@ -71,7 +91,7 @@ def department(r: Reader, department_id: str) -> dict[str, Any]:
         [department_id],
     )
     if not rows:
-        raise NoData(f"Unknown department '{department_id}'.")
+        raise NotFound(f"There is no department with the id '{department_id}'.")
     keys = ("department_id", "name", "service_line", "unit_type", "site")
     return dict(zip(keys, rows[0], strict=True))
 
@@ -134,9 +154,11 @@ def _explanation(raw: Any) -> tuple[dict[str, float], str]:
         data = json.loads(raw) if isinstance(raw, str) else (raw or {})
     except ValueError:
         return {}, str(raw)
+    if not isinstance(data, dict):
+        return {}, str(data)
     parts = data.get("decomposition") or {}
     clean = {k: float(v) for k, v in parts.items() if isinstance(v, int | float)}
-    return clean, str(data.get("text") or "")
+    return clean, str(data.get("reason") or data.get("text") or "")
 
 
 @dataclass
