@@ -74,8 +74,8 @@ def activity_quality(activities: pl.DataFrame) -> go.Figure:
     base.update(
         layout,
         bargap=0.25,
-        margin={"l": 20, "r": 30, "t": 70, "b": 40},
-        meta={"narrow": {**narrow, "margin": {"l": 10, "r": 30}}},
+        margin={"l": 20, "r": 46, "t": 70, "b": 40},
+        meta={"narrow": {**narrow, "margin": {"l": 10, "r": 46}}},
     )
     return figure(data, base)
 

@@ -64,8 +64,17 @@ def _custom(row: dict[str, Any], metric: str) -> list[Any]:
 
 
 def _axes(cells: pl.DataFrame) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    rows = cells.select("service_line", "department_id", "department").unique(maintain_order=True)
-    cols = cells.select("category", "competency_id", "competency").unique(maintain_order=True)
+    # sorted globally: a department without some competencies must not reorder the columns
+    rows = (
+        cells.select("service_line", "department_id", "department")
+        .unique()
+        .sort("service_line", "department", "department_id")
+    )
+    cols = (
+        cells.select("category", "competency_id", "competency")
+        .unique()
+        .sort("category", "competency", "competency_id")
+    )
     return list(rows.iter_rows()), list(cols.iter_rows())
 
 

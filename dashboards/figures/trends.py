@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -155,7 +156,7 @@ def trends(series: pl.DataFrame) -> go.Figure:
             "narrow": {
                 **narrow,
                 "margin": {"l": 44, "r": 8, "b": 120},
-                "title": {"font": {"size": 13}},
+                "title": {"text": "Trends, flagged first", "font": {"size": 13}},
                 "legend": {"yref": "container", "y": 0, "yanchor": "bottom"},
             }
         },
@@ -163,11 +164,20 @@ def trends(series: pl.DataFrame) -> go.Figure:
     return figure(data, base)
 
 
+def _largest(drops: pl.DataFrame, parts: list[str]) -> float:
+    totals = drops.select(pl.sum_horizontal([pl.col(k).fill_null(0) for k in parts]))
+    top = totals.to_series().max()
+    return float(top) if isinstance(top, int | float) and top > 0 else 1.0
+
+
 def decomposition(drops: pl.DataFrame) -> go.Figure:
     """Stacked bars: what each flagged drop is made of (expiries, failures, …); hatched parts."""
     parts = [k for k, _ in PARTS if k in drops.columns]
-    if parts:
-        drops = drops.filter(pl.sum_horizontal([pl.col(k).fill_null(0) for k in parts]) > 0)
+    if parts:  # only real drops with something to show (not "insufficient data" cells)
+        drops = drops.filter(
+            (pl.sum_horizontal([pl.col(k).fill_null(0) for k in parts]) > 0)
+            & (pl.col("flag") != "INSUFFICIENT_DATA")
+        )
     if drops.is_empty() or not parts:
         return figure([], base_layout("No flagged drop with staff counts this month", 160))
     names = [
@@ -191,7 +201,11 @@ def decomposition(drops: pl.DataFrame) -> go.Figure:
     layout = base_layout("What each flagged drop is made of (staff)", 220 + 56 * drops.height)
     layout.update(
         barmode="stack",
-        xaxis={"title": {"text": "Required staff not compliant, by reason (count)"}},
+        xaxis={
+            "title": {"text": "Required staff not compliant, by reason (count)"},
+            "tickformat": ",d",
+            "dtick": max(1, math.ceil(_largest(drops, parts) / 8)),
+        },
         yaxis={"autorange": "reversed"},
         margin={"l": 20, "r": 20, "t": 60, "b": 90},
         legend={"orientation": "h", "y": -0.2, "yanchor": "top"},

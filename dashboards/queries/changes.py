@@ -59,11 +59,12 @@ def closest_to_red(r: Reader, f: Filters, month: dt.date, limit: int = 5) -> lis
     """Unflagged cells falling towards their lower limit: months until they cross it.
 
     The trend is the least-squares slope of shrunken compliance over the last six months; the
-    limit is the EWMA lower control limit of the month. Only cells that would cross within
+    distance is from the month's EWMA to its lower control limit (the line a Declining signal
+    crosses). Only cells that would cross within
     :data:`HORIZON_MONTHS` are listed, soonest first.
     """
     cols = r.columns.get("dept_competency_month", frozenset())
-    if not {"ewma_lcl", "compliance_shrunk"} <= cols:
+    if not {"ewma", "ewma_lcl", "compliance_shrunk"} <= cols:
         return []
     where, params = dept_where(f)
     flagged = (
@@ -80,13 +81,13 @@ def closest_to_red(r: Reader, f: Filters, month: dt.date, limit: int = 5) -> lis
               WHERE month <= ? AND month > ? - INTERVAL 6 MONTH
               GROUP BY ALL HAVING count(*) >= 4)
             SELECT m.department_id, d.name, m.competency_id, c.name, t.slope,
-                   (m.compliance_shrunk - m.ewma_lcl) / -t.slope AS months
+                   (m.ewma - m.ewma_lcl) / -t.slope AS months
             FROM dept_competency_month m JOIN trend t USING (department_id, competency_id)
             JOIN departments d USING (department_id) JOIN competencies c USING (competency_id)
             {flagged}
-            WHERE m.month = ? AND t.slope < 0 AND m.compliance_shrunk > m.ewma_lcl
+            WHERE m.month = ? AND t.slope < 0 AND m.ewma > m.ewma_lcl
               AND coalesce(fl.flag, 'OK') = 'OK' AND {where}
-              AND (m.compliance_shrunk - m.ewma_lcl) / -t.slope <= ?
+              AND (m.ewma - m.ewma_lcl) / -t.slope <= ?
             ORDER BY months LIMIT ?""",
         [month, month, month, *params, HORIZON_MONTHS, limit],
     )
@@ -98,8 +99,15 @@ def closest_to_red(r: Reader, f: Filters, month: dt.date, limit: int = 5) -> lis
             str(d),
             "OK",
             f"Falling {-slope * 100:.1f} pp a month; at this pace it crosses its lower limit "
-            f"in about {months:.0f} month{'s' if round(months) != 1 else ''}.",
+            + _when(float(months)),
             float(months),
         )
         for a, b, c, d, slope, months in rows
     ]
+
+
+def _when(months: float) -> str:
+    """``within a month`` / ``in about 3 months``."""
+    if months < 1:
+        return "within a month."
+    return f"in about {months:.0f} month{'s' if round(months) != 1 else ''}."

@@ -76,7 +76,8 @@ def clearance(r: Reader, f: Filters, task_id: str, with_rows: bool) -> Clearance
     params = [snap, task_id, *dp, *rp]
     summary = r.frame(
         f"SELECT d.name AS department, count(*) FILTER (WHERE x.cleared) AS cleared, "
-        f"count(*) AS staff {base} GROUP BY ALL ORDER BY department",
+        f"count(*) AS staff {base} GROUP BY ALL "
+        "ORDER BY count(*) FILTER (WHERE x.cleared) / count(*), department",
         params,
     )
     rows = None

@@ -45,7 +45,7 @@
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
     el._spec = spec;
-    var config = { displaylogo: false, responsive: false,
+    var config = { displaylogo: false, responsive: false, displayModeBar: "hover",
                    modeBarButtonsToRemove: ["select2d", "lasso2d"] };
     window.Plotly.newPlot(el, spec.data || [], layoutFor(el, spec), config).then(function () {
       el.setAttribute("data-ready", "true");

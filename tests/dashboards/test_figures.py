@@ -196,8 +196,37 @@ def test_expiry_cliff_and_burn_down() -> None:
     )
     burn = figures.burn_down(curve, "CPR", M1, M3).to_dict()
     assert list(burn["data"][0]["y"]) == [0.2, 0.6]
-    assert burn["layout"]["shapes"][0]["x0"] == "2026-01-01"
+    assert burn["layout"]["shapes"][1]["x0"] == "2026-01-01"
     assert burn["layout"]["annotations"][0]["text"] == "due 2026-01-01"
+
+
+def test_burn_down_is_the_hospital_and_three_laggards_not_a_tangle() -> None:
+    rows = [
+        {"department": f"D{k:02}", "day": day, "share": 0.05 * k + 0.2 * j, "required": 10}
+        for k in range(15)
+        for j, day in enumerate((M1, M2, M3))
+    ]
+    fig = figures.burn_down(pl.DataFrame(rows), "CPR", M1, M1).to_dict()
+    legend = [t["name"] for t in fig["data"] if t["showlegend"]]
+    assert legend == [
+        "Other departments",
+        "D00 (behind)",
+        "D01 (behind)",
+        "D02 (behind)",
+        "Hospital",
+    ]
+    assert len(fig["data"]) == 16
+    assert len(fig["layout"]["shapes"]) == 1 and not fig["layout"]["annotations"]  # no due line
+
+
+def test_expiry_cliff_keeps_five_departments_and_groups_the_rest() -> None:
+    cliff = pl.DataFrame(
+        {"week": [M1] * 8, "department": [f"D{k}" for k in range(8)], "expiring": list(range(8))}
+    )
+    fig = figures.expiry_cliff(cliff).to_dict()
+    names = [t["name"] for t in fig["data"]]
+    assert names == ["D7", "D6", "D5", "D4", "D3", "Other departments"]
+    assert list(fig["data"][-1]["y"]) == [0 + 1 + 2]
 
 
 def test_content_figures() -> None:
