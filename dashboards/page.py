@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import plotly.graph_objects as go
-
+from dashboards.figures.grid import Fig
 from dashboards.tables import Table
 
 
@@ -36,7 +35,7 @@ class Panel:
 
     id: str
     title: str
-    figure: go.Figure | None = None
+    figure: Fig | None = None
     table: Table | None = None
     note: str = ""
     click: str = ""

@@ -273,6 +273,7 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
                         ("competency", "Competency"),
                         ("status", "Status"),
                         ("readiness", "Readiness", "pct"),
+                        ("readiness_band", "Readiness 95% / state"),
                         ("expires_on", "Expires"),
                         ("first_attempt_mastery", "First-attempt mastery", "pct"),
                     ],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure, grid, one_column
+from dashboards.figures.grid import Fig, figure, grid, one_column
 from dashboards.theme import SERIES, base_layout
 
 LOW_DISCRIMINATION = 0.2
@@ -27,7 +26,7 @@ def _range(col: str, values: list[Any]) -> list[float]:
     return [1.0, max(2.0, top * 1.1)]
 
 
-def activity_quality(activities: pl.DataFrame) -> go.Figure:
+def activity_quality(activities: pl.DataFrame) -> Fig:
     """One named row per course: first-attempt pass rate, attempts to pass, click-through rate.
 
     ``activities`` columns: name (display label, one per row), activity_id, n_learners and the
@@ -80,7 +79,7 @@ def activity_quality(activities: pl.DataFrame) -> go.Figure:
     return figure(data, base)
 
 
-def item_quality(items: pl.DataFrame) -> go.Figure:
+def item_quality(items: pl.DataFrame) -> Fig:
     """Item difficulty (share correct) vs discrimination; weak discriminators marked ✕."""
     weak = [d is not None and d < LOW_DISCRIMINATION for d in items["discrimination"].to_list()]
     course = items["activity"] if "activity" in items.columns else items["activity_id"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import SERIES, base_layout
 
 PATTERNS = ("", "/", "\\", "x", "-", "|", "+", ".")
@@ -29,7 +28,7 @@ def _top_departments(frame: pl.DataFrame, by: str, n: int = TOP) -> list[str]:
     return totals["department"].head(n).to_list()
 
 
-def expiry_cliff(cliff: pl.DataFrame) -> go.Figure:
+def expiry_cliff(cliff: pl.DataFrame) -> Fig:
     """Weekly expiring credentials: the five departments with the most, the rest as one grey bar.
 
     Five hatched colours stay distinguishable; eighteen do not.
@@ -119,7 +118,7 @@ def _line(g: pl.DataFrame, name: str, style: dict[str, Any], legend: bool) -> di
 
 def burn_down(
     curve: pl.DataFrame, competency: str, change_date: dt.date, due_date: dt.date | None
-) -> go.Figure:
+) -> Fig:
     """Share of required staff retrained since a protocol change: the hospital line, the three
     departments furthest behind in colour, every other department as a thin grey line.
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import FLAG_MARKERS, FLAG_ORDER, GREY, base_layout, diverging_scale
 
 HOVER = (
@@ -146,7 +145,7 @@ def _groups(
     return shapes, notes
 
 
-def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9) -> go.Figure:
+def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9) -> Fig:
     """Heatmap of ``metric`` (shrunken compliance or readiness), centred on ``target``.
 
     Rows are departments grouped by service line, columns competencies grouped by category.

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import SERIES, base_layout
 
 
@@ -35,7 +34,7 @@ def target_line(x: float, label: str) -> tuple[dict[str, object], dict[str, obje
     return shape, note
 
 
-def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> go.Figure:
+def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> Fig:
     """Dot plot: compliance per department with its Wilson interval; below-target as open dots.
 
     ``depts`` columns: name, service_line, n_required, n_compliant, compliance, lo, hi, weakest.

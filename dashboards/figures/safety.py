@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 from scipy.stats import poisson
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import SERIES, base_layout
 
 NOTE = "Association, not causation."
@@ -88,7 +87,7 @@ def funnel_status(depts: pl.DataFrame, pooled: float) -> list[str]:
     return out
 
 
-def funnel(depts: pl.DataFrame) -> go.Figure:
+def funnel(depts: pl.DataFrame) -> Fig:
     """Harm ≥ moderate per 1,000 patient-days by department against 95 % and 99.8 % limits.
 
     Departments at or above an upper limit get their own colour, marker and name label (the
@@ -149,7 +148,7 @@ def funnel(depts: pl.DataFrame) -> go.Figure:
     return figure(data, layout)
 
 
-def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> go.Figure:
+def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> Fig:
     """Monthly harm rate (left axis) and readiness gap (right axis), the gap also shifted by lag."""
     x = [d.isoformat() for d in series["month"].to_list()] if series.height else []
     gap = series["readiness_gap"].to_list() if "readiness_gap" in series.columns else []
@@ -231,7 +230,7 @@ def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> go.Figur
     return figure(data, layout)
 
 
-def near_miss_ratio(ratio: pl.DataFrame) -> go.Figure:
+def near_miss_ratio(ratio: pl.DataFrame) -> Fig:
     """Near misses per harm event by department: a reporting-culture signal, never "less safe"."""
     values = [0 if v is None else v for v in ratio["ratio"].to_list()] if ratio.height else []
     trace = {

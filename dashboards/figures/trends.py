@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure, grid, one_column
+from dashboards.figures.grid import Fig, figure, grid, one_column
 from dashboards.figures.heatmap import wrap
 from dashboards.figures.overview import zoom_floor
 from dashboards.theme import FLAG_MARKERS, SERIES, base_layout
@@ -118,7 +117,7 @@ def panel_order(series: pl.DataFrame) -> list[tuple[str, str]]:
     return [(c, f) for c, f, _ in rows]
 
 
-def trends(series: pl.DataFrame) -> go.Figure:
+def trends(series: pl.DataFrame) -> Fig:
     """Small multiples, one per competency: shrunken compliance, interval, EWMA and its limit.
 
     Flagged competencies come first and their titles say the flag; every panel shares one
@@ -170,7 +169,7 @@ def _largest(drops: pl.DataFrame, parts: list[str]) -> float:
     return float(top) if isinstance(top, int | float) and top > 0 else 1.0
 
 
-def decomposition(drops: pl.DataFrame) -> go.Figure:
+def decomposition(drops: pl.DataFrame) -> Fig:
     """Stacked bars: what each flagged drop is made of (expiries, failures, …); hatched parts."""
     parts = [k for k, _ in PARTS if k in drops.columns]
     if parts:  # only real drops with something to show (not "insufficient data" cells)

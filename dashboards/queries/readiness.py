@@ -201,9 +201,15 @@ def staff_status(r: Reader, f: Filters, department_id: str, with_rows: bool) -> 
         table = "person_competency_status"
         ready = column(r, table, "readiness", "p")
         mastery = column(r, table, "first_attempt_mastery", "p")
+        state = column(r, table, "readiness_state", "p", "VARCHAR")
+        lo = column(r, table, "readiness_lo", "p")
+        hi = column(r, table, "readiness_hi", "p")
         rows = r.frame(
             f"""SELECT {who} AS person, {mbox} AS mbox, p.role_code AS role,
                    c.name AS competency, p.status, round({ready}, 2) AS readiness,
+                   CASE WHEN {state} = 'no_assessment_evidence' THEN 'no assessment evidence'
+                        WHEN {lo} IS NOT NULL AND {hi} IS NOT NULL
+                        THEN printf('%.0f-%.0f %%', 100 * {lo}, 100 * {hi}) END AS readiness_band,
                    p.expires_on, round({mastery}, 2) AS first_attempt_mastery
                 {base_join} ORDER BY person, competency""",
             params,

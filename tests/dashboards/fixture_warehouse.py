@@ -416,6 +416,9 @@ def build(
     }
     tables.update(_extras(rng, staff, comps, month_list, depts, no_census))
     tables["department_readiness"] = _department_readiness(dcm)
+    tables["person_competency_status"] = _person_contract(
+        tables["person_competency_status"], str(fx["cert_only"])
+    )
     if not contract:
         _legacy(tables)
     if not census:
@@ -576,7 +579,21 @@ def _department_readiness(dcm: pl.DataFrame) -> pl.DataFrame:
     ).sort("department_id")
 
 
+def _person_contract(pcs: pl.DataFrame, cert_only: str) -> pl.DataFrame:
+    """Readiness interval and state per person (cert-only competency: NULL readiness)."""
+    cert = pl.col("competency_id") == cert_only
+    return pcs.with_columns(
+        readiness=pl.when(cert).then(None).otherwise(pl.col("readiness")),
+        readiness_lo=pl.when(cert).then(None).otherwise((pl.col("readiness") - 0.1).clip(0, 1)),
+        readiness_hi=pl.when(cert).then(None).otherwise((pl.col("readiness") + 0.1).clip(0, 1)),
+        readiness_state=pl.when(cert)
+        .then(pl.lit("no_assessment_evidence"))
+        .otherwise(pl.lit("estimated")),
+    )
+
+
 LEGACY_DROPS = {
+    "person_competency_status": ["readiness_lo", "readiness_hi", "readiness_state"],
     "dept_competency_month": ["readiness_state"],
     "incident_rates": ["harm_suppressed", "near_miss_suppressed"],
 }

@@ -85,6 +85,16 @@ def test_heatmap_hover_and_table_give_reasons_not_method_names(mod_reader: Flask
     assert first and first.group(1) == "Priority"
 
 
+def test_staff_rows_show_the_readiness_band_or_its_absence(
+    mod_staff: FlaskClient, planted: Fixture
+) -> None:
+    html = mod_staff.get("/dashboards/department/D1").get_data(as_text=True)
+    staff = _panel(html, "staff")
+    assert "Readiness 95% / state" in staff
+    assert "<td>Competency 5</td><td>" in staff and "no assessment evidence" in staff
+    assert re.search(r"<td>\d+-\d+ %</td>", staff)
+
+
 def test_thin_data_says_so_in_the_drill_down(mod_reader: FlaskClient, planted: Fixture) -> None:
     html = mod_reader.get(f"/dashboards/department/{planted.tiny}").get_data(as_text=True)
     assert "Thin data: at most 4 staff" in html
