@@ -185,7 +185,7 @@ def burn_down(
             "narrow": {
                 "height": 470,
                 "margin": {"l": 50, "r": 8, "b": 170},
-                "title": {"text": f"{competency}: retrained since the change"},
+                "title": {"text": competency, "font": {"size": 14}},
             }
         },
     )

@@ -128,7 +128,7 @@ def _groups(
                     "text": f"<b>{labels[start]}</b>",
                     "showarrow": False,
                 }
-                room = max(2, (k - start) * 4)  # about 4 characters per column fit
+                room = max(2, (k - start) * 3)  # about 3 bold characters per column fit
                 if len(labels[start]) > room:  # too narrow: shorten, full name on hover
                     note.update(
                         text=f"<b>{labels[start][: room - 1]}…</b>", hovertext=labels[start]

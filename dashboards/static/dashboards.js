@@ -45,9 +45,11 @@
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
     el._spec = spec;
-    var config = { displaylogo: false, responsive: false, displayModeBar: "hover",
+    var layout = layoutFor(el, spec);
+    var config = { displaylogo: false, responsive: false,
+                   displayModeBar: el.getAttribute("data-narrow") === "true" ? false : "hover",
                    modeBarButtonsToRemove: ["select2d", "lasso2d"] };
-    window.Plotly.newPlot(el, spec.data || [], layoutFor(el, spec), config).then(function () {
+    window.Plotly.newPlot(el, spec.data || [], layout, config).then(function () {
       el.setAttribute("data-ready", "true");
     });
     if (el.hasAttribute("data-drill")) {
