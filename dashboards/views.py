@@ -10,6 +10,7 @@ import polars as pl
 from dashboards import figures
 from dashboards.access import Viewer
 from dashboards.data import Reader
+from dashboards.figures.trends import limit_column
 from dashboards.filters import Filters
 from dashboards.page import Item, Page, Panel, Tile
 from dashboards.queries import changes as q_changes
@@ -112,8 +113,9 @@ def changes_panels(r: Reader, f: Filters, month: dt.date) -> list[Panel]:
 SIGNAL_ORDER = {"PRIORITY": 0, "DECLINING": 1, "LOW": 2, "UPDATE_IN_PROGRESS": 3}
 HOW_FLAGS = (
     "How this is computed: compliance is shrunk towards the hospital rate for small teams; "
-    "a cell is Low below the 99.8 % funnel limit, Declining when the EWMA chart or a trend test "
-    "signals a material lapse, Priority when both, or a decline on a critical competency."
+    "a cell is Low below the 99.8 % funnel limit, Declining when the monthly test signals more "
+    "established staff lapsed than the baseline predicts (onboarding staff excluded), "
+    "Priority when both, or a decline on a critical competency."
 )
 
 
@@ -217,7 +219,7 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
                     ("compliance_lo", "95% low", "pct"),
                     ("compliance_hi", "95% high", "pct"),
                     ("ewma", "EWMA", "pct"),
-                    ("ewma_lcl", "EWMA limit", "pct"),
+                    (limit_column(latest), "Lower limit", "pct"),
                     ("readiness", "Readiness", "pct"),
                     ("n_required", "n"),
                     ("flag", "Flag"),

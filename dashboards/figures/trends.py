@@ -19,13 +19,26 @@ PARTS = (
     ("new_hires_onboarding", "New hires onboarding"),
     ("protocol_invalidation", "Protocol invalidation"),
     ("turnover", "Turnover"),
+    ("never_passed_overdue", "Never passed (overdue)"),
 )
-PATTERNS = ("", "/", "x", ".", "\\")
+PATTERNS = ("", "/", "x", ".", "\\", "-")
 SIGNALS = ("PRIORITY", "DECLINING", "LOW", "UPDATE_IN_PROGRESS")
+
+
+LIMITS = {"low_limit": "Low limit (99.8% funnel)", "ewma_lcl": "EWMA lower limit"}
+
+
+def limit_column(series: pl.DataFrame) -> str:
+    """The lower limit to draw: the flags' LOW funnel limit when the model writes one, else the
+    EWMA lower control limit (older models)."""
+    if "low_limit" in series.columns and series["low_limit"].null_count() < series.height:
+        return "low_limit"
+    return "ewma_lcl"
 
 
 def _series(g: pl.DataFrame, axes: tuple[str, str], first: bool, seen: set[str]) -> list[Any]:
     x = [d.isoformat() for d in g["month"].to_list()]
+    limit = limit_column(g)
     on = {"xaxis": axes[0], "yaxis": axes[1]}
     out: list[dict[str, Any]] = [
         {
@@ -68,12 +81,12 @@ def _series(g: pl.DataFrame, axes: tuple[str, str], first: bool, seen: set[str])
         {
             "type": "scatter",
             "x": x,
-            "y": g["ewma_lcl"].to_list(),
+            "y": g[limit].to_list(),
             **on,
             "mode": "lines",
             "line": {"color": "#000", "dash": "dot"},
-            "name": "EWMA lower limit",
-            "legendgroup": "lcl",
+            "name": LIMITS[limit],
+            "legendgroup": limit,
             "showlegend": first,
         },
     ]
@@ -131,7 +144,7 @@ def trends(series: pl.DataFrame) -> Fig:
     layout, ids = grid(len(order), COLUMNS, titles, vgap=0.18 / rows)
     narrow = one_column(len(order), titles, 170) if order else {}
     low = (
-        zoom_floor([*series["compliance_lo"].to_list(), *series["ewma_lcl"].to_list()])
+        zoom_floor([*series["compliance_lo"].to_list(), *series[limit_column(series)].to_list()])
         if series.height
         else 0.0
     )
@@ -185,7 +198,9 @@ def decomposition(drops: pl.DataFrame) -> Fig:
     ]
     data = []
     for (key, label), pattern, colour in zip(PARTS, PATTERNS, SERIES, strict=False):
-        values = drops[key].to_list() if key in drops.columns else [None] * drops.height
+        if key not in drops.columns or drops[key].null_count() == drops.height:
+            continue  # a part the model does not write (older models have five)
+        values = drops[key].to_list()
         data.append(
             {
                 "type": "bar",

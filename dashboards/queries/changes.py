@@ -55,16 +55,21 @@ def new_flags(r: Reader, f: Filters, month: dt.date) -> list[Change]:
     ]
 
 
-def closest_to_red(r: Reader, f: Filters, month: dt.date, limit: int = 5) -> list[Change]:
+def closest_to_red(r: Reader, f: Filters, month: dt.date, top: int = 5) -> list[Change]:
     """Unflagged cells falling towards their lower limit: months until they cross it.
 
     The trend is the least-squares slope of shrunken compliance over the last six months; the
-    distance is from the month's EWMA to its lower control limit (the line a Declining signal
-    crosses). Only cells that would cross within
+    red line is the flags' LOW funnel limit (``low_limit``), or for older models the EWMA lower
+    control limit measured from the EWMA. Only cells that would cross within
     :data:`HORIZON_MONTHS` are listed, soonest first.
     """
     cols = r.columns.get("dept_competency_month", frozenset())
-    if not {"ewma", "ewma_lcl", "compliance_shrunk"} <= cols:
+    low = "low_limit" in r.columns.get("flags", frozenset())
+    if low:  # the flags' LOW funnel limit, against shrunken compliance
+        level, limit = "m.compliance_shrunk", "fl.low_limit"
+    elif {"ewma", "ewma_lcl"} <= cols:  # older models: the EWMA against its control limit
+        level, limit = "m.ewma", "m.ewma_lcl"
+    else:
         return []
     where, params = dept_where(f)
     flagged = (
@@ -81,15 +86,15 @@ def closest_to_red(r: Reader, f: Filters, month: dt.date, limit: int = 5) -> lis
               WHERE month <= ? AND month > ? - INTERVAL 6 MONTH
               GROUP BY ALL HAVING count(*) >= 4)
             SELECT m.department_id, d.name, m.competency_id, c.name, t.slope,
-                   (m.ewma - m.ewma_lcl) / -t.slope AS months
+                   ({level} - {limit}) / -t.slope AS months
             FROM dept_competency_month m JOIN trend t USING (department_id, competency_id)
             JOIN departments d USING (department_id) JOIN competencies c USING (competency_id)
             {flagged}
-            WHERE m.month = ? AND t.slope < 0 AND m.ewma > m.ewma_lcl
+            WHERE m.month = ? AND t.slope < 0 AND {level} > {limit}
               AND coalesce(fl.flag, 'OK') = 'OK' AND {where}
-              AND (m.ewma - m.ewma_lcl) / -t.slope <= ?
+              AND ({level} - {limit}) / -t.slope <= ?
             ORDER BY months LIMIT ?""",
-        [month, month, month, *params, HORIZON_MONTHS, limit],
+        [month, month, month, *params, HORIZON_MONTHS, top],
     )
     return [
         Change(

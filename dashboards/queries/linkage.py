@@ -39,8 +39,11 @@ def linkage(r: Reader) -> pl.DataFrame:
     """Rows of the linkage table, cleaned, with ``competency`` names; primary, estimable first."""
     if not r.has("linkage"):
         return pl.DataFrame()
-    raw = r.frame("SELECT * FROM linkage").rename(
-        {k: v for k, v in RENAMES.items() if k in r.columns["linkage"]}
+    cols = r.columns["linkage"]
+    raw = r.frame("SELECT * FROM linkage")
+    # older names only when the contract's name is absent (new tables carry both)
+    raw = raw.drop([k for k, v in RENAMES.items() if k in cols and v in cols]).rename(
+        {k: v for k, v in RENAMES.items() if k in cols and v not in cols}
     )
     names = (
         dict(r.rows("SELECT competency_id, name FROM competencies"))

@@ -26,6 +26,7 @@ DECOMPOSITION = (
     "new_hires_onboarding",
     "protocol_invalidation",
     "turnover",
+    "never_passed_overdue",
 )
 
 
@@ -102,13 +103,15 @@ def trends(r: Reader, department_id: str, month: dt.date) -> pl.DataFrame:
         "LEFT JOIN flags fl ON fl.department_id = m.department_id "
         "AND fl.competency_id = m.competency_id AND fl.month = m.month"
         if r.has("flags")
-        else "LEFT JOIN (SELECT NULL::VARCHAR flag WHERE false) fl ON false"
+        else "LEFT JOIN (SELECT NULL::VARCHAR flag, NULL::DOUBLE low_limit WHERE false) fl ON false"
     )
+    low = column(r, "flags", "low_limit", "fl") if r.has("flags") else "fl.low_limit"
     return r.frame(
         f"""
         SELECT m.competency_id, c.name AS competency, m.month, m.n_required,
                m.compliance_rate, m.compliance_shrunk, m.compliance_lo, m.compliance_hi,
-               m.readiness, m.ewma, m.ewma_lcl, coalesce(fl.flag, 'OK') AS flag
+               m.readiness, m.ewma, m.ewma_lcl, {low} AS low_limit,
+               coalesce(fl.flag, 'OK') AS flag
         FROM dept_competency_month m JOIN competencies c USING (competency_id)
         {flag_join}
         WHERE m.department_id = ? AND m.month <= ? AND m.month > ? - INTERVAL 24 MONTH

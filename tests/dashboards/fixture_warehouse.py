@@ -222,6 +222,7 @@ def _monthly(
                         "new_hires_onboarding": 1,
                         "protocol_invalidation": 1,
                         "turnover": 0,
+                        "never_passed_overdue": 1,
                     },
                     "text": f"{c} fell in {d}: mostly expiries.",
                     "reason": f"{kind or flag} in {d} / {c}: 3 more staff lapsed than the "
@@ -242,6 +243,7 @@ def _monthly(
                         -0.01,
                         n,
                         json.dumps(expl),
+                        base - 0.12,
                     )
                 )
     dcm_df = pl.DataFrame(
@@ -282,6 +284,7 @@ def _monthly(
             "slope_ci_high",
             "n",
             "explanation",
+            "low_limit",
         ],
     )
     return dcm_df, flags_df.with_columns(pl.col("slope").cast(pl.Float64))
@@ -419,7 +422,9 @@ def build(
     tables["person_competency_status"] = _person_contract(
         tables["person_competency_status"], str(fx["cert_only"])
     )
-    if not contract:
+    if contract:  # i14flags: no EWMA test any more, the LOW funnel limit is on the flags
+        tables["dept_competency_month"] = dcm.with_columns(ewma_lcl=pl.lit(None, pl.Float64))
+    else:
         _legacy(tables)
     if not census:
         tables.pop("census"), tables.pop("incident_rates")
@@ -531,6 +536,16 @@ def _extras(
             "n_dept_months": [120, 120, 120, 120, 120],
             "n_events": [60, 60, 45, 3, 40],
             "negative_control": [False, False, False, False, True],
+            # i14link also keeps the older names as aliases, and a few extras
+            "irr_per_10pp": [1.18, 1.09, 1.04, None, 0.98],
+            "ci_low": [1.02, 0.95, 0.9, None, 0.8],
+            "ci_high": [1.37, 1.25, 1.2, None, 1.2],
+            "n_obs": [120, 120, 120, 120, 120],
+            "message": [None, None, None, "Only 3 events in 120 department-months.", None],
+            "outcome": ["harm", "harm", "harm", "harm", "harm"],
+            "lag_months": [2, 2, 1, 1, 1],
+            "method": ["negative binomial"] * 5,
+            "label": ["Falls", "Falls", "Medication", "Pressure ulcers", "Other"],
         }
     )
     aq, iq = _content(rng, comps)
@@ -596,6 +611,7 @@ LEGACY_DROPS = {
     "person_competency_status": ["readiness_lo", "readiness_hi", "readiness_state"],
     "dept_competency_month": ["readiness_state"],
     "incident_rates": ["harm_suppressed", "near_miss_suppressed"],
+    "flags": ["low_limit"],
 }
 
 

@@ -229,6 +229,30 @@ def test_scales_show_the_differences_and_flagged_come_first(driver: Any, site: s
     assert fig["y"][0] > 0.2, fig["y"]
 
 
+def test_desk_heatmap_lists_flagged_cells_under_the_grid_for_the_keyboard(
+    driver: Any, site: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _size(driver, *DESK)
+    _open(driver, site + "/dashboards/heatmap")
+    grid = driver.find_element(By.CSS_SELECTOR, "#fig-heatmap")
+    first = driver.find_element(By.CSS_SELECTOR, "#panel-heatmap ol.ranked li a")
+    assert grid.is_displayed() and first.is_displayed()
+    assert first.location["y"] > grid.location["y"]  # grid first on a desk
+    body = driver.find_element(By.TAG_NAME, "body")
+    for _ in range(60):  # Tab through the page until the first drill-down link has focus
+        if driver.switch_to.active_element == first:
+            break
+        body.send_keys(Keys.TAB) if _ == 0 else driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element == first
+    first.send_keys(Keys.ENTER)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(lambda d: "/dashboards/department/" in d.current_url)
+
+
 def test_phone_heatmap_is_a_ranked_list_with_a_way_to_the_grid(driver: Any, site: str) -> None:
     from selenium.webdriver.common.by import By
 
