@@ -14,6 +14,7 @@ from dashboards.filters import Filters
 from dashboards.queries.common import (
     column,
     dept_where,
+    established,
     month_of,
     role_where,
     roles_table,
@@ -43,14 +44,15 @@ class Overview:
 def department_compliance(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
     """Per department at ``month``: counts, compliance with a Wilson 95 % interval, readiness."""
     where, params = dept_where(f)
+    n = established(r)
     frame = r.frame(
         f"""
         SELECT d.department_id, d.name, d.service_line,
-               sum(m.n_required)::BIGINT AS n_required, sum(m.n_compliant)::BIGINT AS n_compliant,
-               sum(m.readiness * m.n_required)
-                 / nullif(sum(m.n_required) FILTER (WHERE m.readiness IS NOT NULL), 0)
+               sum({n})::BIGINT AS n_required, sum(m.n_compliant)::BIGINT AS n_compliant,
+               sum(m.readiness * {n})
+                 / nullif(sum({n}) FILTER (WHERE m.readiness IS NOT NULL), 0)
                  AS readiness,
-               sum(m.n_required) FILTER (WHERE m.readiness IS NOT NULL)::BIGINT AS n_ready,
+               sum({n}) FILTER (WHERE m.readiness IS NOT NULL)::BIGINT AS n_ready,
                arg_min(c.name, m.compliance_shrunk) AS weakest
         FROM dept_competency_month m
         JOIN departments d USING (department_id)
@@ -197,16 +199,17 @@ def _weakest(r: Reader, f: Filters, month: dt.date) -> str | None:
     Competencies without assessment evidence have no readiness and are never "weakest".
     """
     where, params = dept_where(f)
+    n = established(r)
     lo = column(r, "dept_competency_month", "readiness_lo", "m")
     hi = column(r, "dept_competency_month", "readiness_hi", "m")
     rows: list[Any] = r.rows(
-        f"""SELECT c.name, sum(m.readiness * m.n_required) / sum(m.n_required) AS rate,
-                   sum({lo} * m.n_required) / sum(m.n_required) AS lo,
-                   sum({hi} * m.n_required) / sum(m.n_required) AS hi
+        f"""SELECT c.name, sum(m.readiness * {n}) / sum({n}) AS rate,
+                   sum({lo} * {n}) / sum({n}) AS lo,
+                   sum({hi} * {n}) / sum({n}) AS hi
         FROM dept_competency_month m JOIN departments d USING (department_id)
         JOIN competencies c USING (competency_id)
         WHERE m.month = ? AND m.readiness IS NOT NULL AND {where}
-        GROUP BY c.name HAVING sum(m.n_required) > 0 ORDER BY rate, c.name LIMIT 1""",
+        GROUP BY c.name HAVING sum({n}) > 0 ORDER BY rate, c.name LIMIT 1""",
         [month, *params],
     )
     if not rows:

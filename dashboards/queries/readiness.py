@@ -14,6 +14,7 @@ from dashboards.filters import Filters
 from dashboards.queries.common import (
     column,
     dept_where,
+    established,
     month_of,
     role_where,
     roles_table,
@@ -51,7 +52,8 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
         f"""
         SELECT d.department_id, d.name AS department, coalesce(d.service_line, '—') AS service_line,
                m.competency_id, c.name AS competency, coalesce(c.category, '—') AS category,
-               m.n_required, m.compliance_shrunk AS compliance, m.compliance_lo, m.compliance_hi,
+               {established(r)} AS n_required, m.compliance_shrunk AS compliance,
+               m.compliance_lo, m.compliance_hi,
                m.readiness, m.readiness_lo, m.readiness_hi,
                coalesce(fl.flag, 'OK') AS flag, fl.method, fl.slope, fl.slope_ci_low,
                fl.slope_ci_high, {expl}::VARCHAR AS explanation, {state} AS readiness_state
@@ -108,7 +110,7 @@ def trends(r: Reader, department_id: str, month: dt.date) -> pl.DataFrame:
     low = column(r, "flags", "low_limit", "fl") if r.has("flags") else "fl.low_limit"
     return r.frame(
         f"""
-        SELECT m.competency_id, c.name AS competency, m.month, m.n_required,
+        SELECT m.competency_id, c.name AS competency, m.month, {established(r)} AS n_required,
                m.compliance_rate, m.compliance_shrunk, m.compliance_lo, m.compliance_hi,
                m.readiness, m.ewma, m.ewma_lcl, {low} AS low_limit,
                coalesce(fl.flag, 'OK') AS flag

@@ -13,7 +13,7 @@ import polars as pl
 from dashboards.data import NoData, Reader
 from dashboards.filters import Filters
 from dashboards.queries import linkage as q_linkage
-from dashboards.queries.common import dept_where, month_of
+from dashboards.queries.common import dept_where, established, month_of
 
 
 @dataclass
@@ -120,9 +120,10 @@ def _readiness_gap(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
         else ("SELECT competency_id FROM competencies")
     )
     where, params = dept_where(f)
+    n = established(r)
     return r.frame(
-        f"""SELECT m.month, 1 - sum(m.readiness * m.n_required)
-                   / nullif(sum(m.n_required) FILTER (WHERE m.readiness IS NOT NULL), 0)
+        f"""SELECT m.month, 1 - sum(m.readiness * {n})
+                   / nullif(sum({n}) FILTER (WHERE m.readiness IS NOT NULL), 0)
                    AS readiness_gap
             FROM dept_competency_month m JOIN departments d USING (department_id)
             WHERE m.competency_id IN ({linked}) AND m.month <= ?

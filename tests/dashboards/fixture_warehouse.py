@@ -423,7 +423,14 @@ def build(
         tables["person_competency_status"], str(fx["cert_only"])
     )
     if contract:  # i14flags: no EWMA test any more, the LOW funnel limit is on the flags
-        tables["dept_competency_month"] = dcm.with_columns(ewma_lcl=pl.lit(None, pl.Float64))
+        tables["dept_competency_month"] = dcm.with_columns(
+            ewma_lcl=pl.lit(None, pl.Float64),
+            # one new hire onboarding per larger cell: the denominator of every rate
+            n_established=pl.max_horizontal(
+                pl.col("n_compliant"),
+                pl.col("n_required") - (pl.col("n_required") >= 8).cast(pl.Int64),
+            ),
+        )
     else:
         _legacy(tables)
     if not census:

@@ -131,3 +131,19 @@ def test_an_older_warehouse_renders_every_page_without_nonsense(
     html = client.get("/dashboards/safety").get_data(as_text=True)
     assert "did not converge" in html and "e+31" not in html and "<td>inf</td>" not in html
     assert "21000000000000000" not in html
+
+
+def test_rates_use_the_established_denominator_when_the_model_writes_it(
+    mod_reader: FlaskClient, planted: Fixture
+) -> None:
+    import duckdb
+
+    with duckdb.connect(str(planted.path), read_only=True) as con:
+        est, req = con.execute(
+            "SELECT sum(n_established), sum(n_required) FROM dept_competency_month "
+            "WHERE department_id = 'D1' AND month = (SELECT max(month) FROM dept_competency_month)"
+        ).fetchone() or (0, 0)
+    assert est < req  # the fixture onboards one new hire per larger cell
+    table = _panel(mod_reader.get("/dashboards/").get_data(as_text=True), "overview-compliance")
+    row = re.search(r"<tr><td>Ward A</td>(.*?)</tr>", table, re.S)
+    assert row and f"<td>{est}</td>" in row.group(1) and f"<td>{req}</td>" not in row.group(1)
