@@ -102,7 +102,7 @@ def changes_panels(r: Reader, f: Filters, month: dt.date) -> list[Panel]:
             f"What changed in {month:%B %Y}",
             note="New = flagged this month and not the month before. Each line links to the "
             "department. Closest to red: cells not yet flagged whose six-month trend reaches "
-            "their lower control limit within a year.",
+            "their lower limit (the Low line) within a year.",
             items=items,
             items_title=f"New flags since last month ({len(items)})",
         ),
