@@ -42,6 +42,7 @@ class Panel:
     #: ranked items shown above the chart; with ``phone_list`` they replace it on a phone
     items: list[Item] = field(default_factory=list)
     items_title: str = ""
+    items_empty: str = "Nothing flagged."
     phone_list: bool = False
 
 

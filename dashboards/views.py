@@ -106,7 +106,13 @@ def changes_panels(r: Reader, f: Filters, month: dt.date) -> list[Panel]:
             items=items,
             items_title=f"New flags since last month ({len(items)})",
         ),
-        Panel("near-red", "Closest to red", items=soon, items_title="Time to red, soonest first"),
+        Panel(
+            "near-red",
+            "Closest to red",
+            items=soon,
+            items_title="Time to red, soonest first",
+            items_empty="No unflagged cell is on course to cross its Low line within a year.",
+        ),
     ]
 
 
