@@ -9,7 +9,7 @@ through :attr:`Hooks.audit`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,11 @@ class Viewer:
         return STAFF in self.scopes
 
 
+def no_activity_names(ids: Sequence[str]) -> dict[str, str]:
+    """The default lookup of activity names: none known (labels fall back to the warehouse)."""
+    return {}
+
+
 @dataclass
 class Hooks:
     """What the dashboards need from the application that mounts them."""
@@ -51,3 +56,5 @@ class Hooks:
     sign_out_url: str = "/dashboards/sign-out"
     target_compliance: float = 0.9
     target_readiness: float = 0.8
+    #: activity id -> display name (from the LRS's canonical activity definitions)
+    activity_names: Callable[[Sequence[str]], dict[str, str]] = no_activity_names

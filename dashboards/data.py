@@ -32,6 +32,14 @@ class NoData(Exception):
         self.message = message
 
 
+class NotFound(Exception):
+    """A link names something the warehouse does not have (unknown department, task, …)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass
 class Reader:
     """One request's read-only connection plus the tables (and their columns) it can see."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import plotly.graph_objects as go
-
+from dashboards.figures.grid import Fig
 from dashboards.tables import Table
 
 
@@ -21,15 +20,30 @@ class Tile:
 
 
 @dataclass
+class Item:
+    """One line of a ranked list: a short label, a one-sentence reason and a link."""
+
+    label: str
+    reason: str
+    href: str = ""
+    badge: str = ""
+
+
+@dataclass
 class Panel:
     """A chart (optional) with the data table under it and a caption."""
 
     id: str
     title: str
-    figure: go.Figure | None = None
+    figure: Fig | None = None
     table: Table | None = None
     note: str = ""
     click: str = ""
+    #: ranked items shown above the chart; with ``phone_list`` they replace it on a phone
+    items: list[Item] = field(default_factory=list)
+    items_title: str = ""
+    items_empty: str = "Nothing flagged."
+    phone_list: bool = False
 
 
 @dataclass

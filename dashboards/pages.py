@@ -29,7 +29,7 @@ from flask import (
 from markupsafe import Markup
 
 from dashboards.access import Hooks, Viewer
-from dashboards.data import NoData, Reader
+from dashboards.data import NoData, NotFound, Reader
 from dashboards.filters import FilterError, Filters, parse_metric
 from dashboards.page import Page
 from dashboards.queries import expiry as q_expiry
@@ -159,6 +159,8 @@ def _render(build: Callable[[Reader, Filters, Viewer], Page], *, identity: bool 
         with hooks().source.reader(identity=identity and viewer.can_staff) as r:
             page = build(r, f, viewer)
             options, demo = _options(r), r.has("demo_marker")
+    except NotFound as exc:
+        return _message("Not found", exc.message, 404, viewer)
     except NoData as exc:
         return _message("No data yet", exc.message, 200, viewer)
     except FilterError as exc:
@@ -221,7 +223,7 @@ def protocols() -> Any:
 @bp.get("/content")
 def content() -> Any:
     """Comprehension and content quality."""
-    return _render(lambda r, f, v: content_page(r))
+    return _render(lambda r, f, v: content_page(r, hooks().activity_names))
 
 
 @bp.get("/safety")
@@ -244,6 +246,8 @@ def clearance_csv() -> Any:
             cl = q_expiry.clearance(r, f, request.args.get("task_id", ""), with_rows=True)
     except FilterError as exc:
         return _message("Bad request", str(exc), 400, viewer)
+    except NotFound as exc:
+        return _message("Not found", exc.message, 404, viewer)
     except NoData as exc:
         return _message("No data yet", exc.message, 404, viewer)
     out = io.StringIO()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import polars as pl
 
 from dashboards import figures
 from dashboards.access import Viewer
 from dashboards.data import Reader
+from dashboards.figures.trends import limit_column
 from dashboards.filters import Filters
-from dashboards.page import Page, Panel, Tile
+from dashboards.page import Item, Page, Panel, Tile
+from dashboards.queries import changes as q_changes
 from dashboards.queries import overview as q_overview
 from dashboards.queries import readiness as q_readiness
 from dashboards.queries.common import month_of
@@ -29,7 +32,11 @@ def overview_page(r: Reader, f: Filters, now: dt.datetime, target: float) -> Pag
             f"target {target:.0%} · {o.month:%Y-%m}",
             alert=o.compliance is not None and o.compliance < target,
         ),
-        Tile("Readiness", cell(o.readiness, "pct"), f"weakest: {o.weakest or '—'}"),
+        Tile(
+            "Readiness",
+            cell(o.readiness, "pct"),
+            f"lowest: {o.weakest or '—'} · staff-weighted, assessed competencies only",
+        ),
         Tile(
             "PRIORITY flags",
             str(flags.get("PRIORITY", 0)),
@@ -53,7 +60,7 @@ def overview_page(r: Reader, f: Filters, now: dt.datetime, target: float) -> Pag
             ("n_compliant", "Compliant"),
             ("n_required", "Required"),
             ("readiness", "Readiness", "pct"),
-            ("weakest", "Weakest competency"),
+            ("weakest", "Lowest-compliance competency"),
         ],
     )
     panel = Panel(
@@ -62,7 +69,84 @@ def overview_page(r: Reader, f: Filters, now: dt.datetime, target: float) -> Pag
         figures.department_compliance(o.departments, target),
         table,
     )
-    return Page("Overview", tiles=tiles, panels=[panel], warnings=o.warnings)
+    return Page(
+        "Overview",
+        tiles=tiles,
+        panels=[*changes_panels(r, f, o.month), panel],
+        warnings=o.warnings,
+    )
+
+
+def _link(c: q_changes.Change, query: str) -> str:
+    href = f"department/{quote(c.department_id)}?competency={quote(c.competency_id)}"
+    return href + (f"&{query}" if query else "")
+
+
+def changes_panels(r: Reader, f: Filters, month: dt.date) -> list[Panel]:
+    """ "What changed": new flags since last month, and the cells closest to red."""
+    new = q_changes.new_flags(r, f, month)
+    near = q_changes.closest_to_red(r, f, month)
+    items = [
+        Item(
+            f"{c.department} · {c.competency}",
+            c.reason,
+            _link(c, f.query()),
+            FLAG_MARKERS[c.flag][3].split(":")[0],
+        )
+        for c in new
+    ]
+    soon = [Item(f"{c.department} · {c.competency}", c.reason, _link(c, f.query())) for c in near]
+    return [
+        Panel(
+            "changes",
+            f"What changed in {month:%B %Y}",
+            note="New = flagged this month and not the month before. Each line links to the "
+            "department. Closest to red: cells not yet flagged whose six-month trend reaches "
+            "their lower limit (the Low line) within a year.",
+            items=items,
+            items_title=f"New flags since last month ({len(items)})",
+        ),
+        Panel(
+            "near-red",
+            "Closest to red",
+            items=soon,
+            items_title="Time to red, soonest first",
+            items_empty="No unflagged cell is on course to cross its Low line within a year.",
+        ),
+    ]
+
+
+SIGNAL_ORDER = {"PRIORITY": 0, "DECLINING": 1, "LOW": 2, "UPDATE_IN_PROGRESS": 3}
+HOW_FLAGS = (
+    "How this is computed: compliance is shrunk towards the hospital rate for small teams; "
+    "a cell is Low below the 99.8 % funnel limit, Declining when the monthly test signals more "
+    "established staff lapsed than the baseline predicts (onboarding staff excluded), "
+    "Priority when both, or a decline on a critical competency."
+)
+
+
+def flagged_items(cells: pl.DataFrame, metric: str, query: str = "") -> list[Item]:
+    """Flagged cells, most urgent first (Priority, Declining, Low, Update; then lowest value)."""
+    if cells.is_empty():
+        return []
+    rows = [r for r in cells.iter_rows(named=True) if r["flag"] in SIGNAL_ORDER]
+    rows.sort(key=lambda r: (SIGNAL_ORDER[r["flag"]], r.get(metric) or 0.0))
+    out = []
+    for r in rows:
+        label = FLAG_MARKERS[r["flag"]][3].split(":")[0]
+        value = cell(r.get(metric), "pct")
+        href = f"department/{quote(str(r['department_id']))}?competency=" + quote(
+            str(r["competency_id"])
+        )
+        out.append(
+            Item(
+                f"{r['department']} · {r['competency']} — {value}",
+                r.get("reason") or f"{label} (no reason recorded).",
+                href + (f"&{query}" if query else ""),
+                label,
+            )
+        )
+    return out
 
 
 def heatmap_page(r: Reader, f: Filters, metric: str, target: float) -> Page:
@@ -83,21 +167,39 @@ def heatmap_page(r: Reader, f: Filters, metric: str, target: float) -> Page:
             ("n_required", "n"),
             ("flag", "Flag"),
             ("slope", "Slope/month", "pp"),
-            ("method", "Method"),
+            ("reason", "Why"),
         ],
     )
     note = (
-        "Colour is centred on the target (neutral = on target, orange = below, purple = "
-        "above); grey = insufficient data. Markers: "
+        "Cell values are in %. Colour is centred on the target (neutral = on target, orange = "
+        "below, purple = above); grey = too few staff to judge (n shown)"
+        + (
+            "; grey “no test” = certificate only, no assessment evidence"
+            if metric == "readiness"
+            else ""
+        )
+        + ". Markers: "
         + "; ".join(f"{v[2]} {v[3]}" for v in FLAG_MARKERS.values())
-        + ". Select a cell to open "
-        "the department drill-down."
+        + ". Select a cell to open the department drill-down. "
+        + HOW_FLAGS
     )
     if f.role_family:
         note += " The role-family filter does not apply to department aggregates and flags."
+    items = flagged_items(cells, metric, f.query())
+    panel = Panel(
+        "heatmap",
+        f"{metric.title()} heatmap",
+        fig,
+        table,
+        note,
+        click="drill",
+        items=items,
+        items_title=f"Flagged cells, most urgent first ({len(items)})",
+        phone_list=True,
+    )
     return Page(
         f"Readiness heatmap — {month:%Y-%m}",
-        panels=[Panel("heatmap", f"{metric.title()} heatmap", fig, table, note, click="drill")],
+        panels=[panel],
         extra={"metric": metric, "keep": [("metric", metric)]},
     )
 
@@ -123,7 +225,7 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
                     ("compliance_lo", "95% low", "pct"),
                     ("compliance_hi", "95% high", "pct"),
                     ("ewma", "EWMA", "pct"),
-                    ("ewma_lcl", "EWMA limit", "pct"),
+                    (limit_column(latest), "Lower limit", "pct"),
                     ("readiness", "Readiness", "pct"),
                     ("n_required", "n"),
                     ("flag", "Flag"),
@@ -144,8 +246,7 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
                     ("current", "Current", "pct"),
                     ("slope", "Slope/month", "pp"),
                     ("n", "n"),
-                    ("method", "Method"),
-                    ("text", "Explanation"),
+                    ("text", "Why"),
                 ],
             ),
         ),
@@ -180,6 +281,7 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
                         ("competency", "Competency"),
                         ("status", "Status"),
                         ("readiness", "Readiness", "pct"),
+                        ("readiness_band", "Readiness 95% / state"),
                         ("expires_on", "Expires"),
                         ("first_attempt_mastery", "First-attempt mastery", "pct"),
                     ],
@@ -187,6 +289,7 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
             )
         )
         audit = {"page": "department", "department_id": department_id}
+    warnings = _thin_data(latest)
     intro = f"{dept['name']} · {dept.get('service_line') or '—'} · site {dept.get('site') or '—'}"
     if not viewer.can_staff:
         intro += " · staff-level rows need the analytics/staff scope."
@@ -195,5 +298,23 @@ def department_page(r: Reader, f: Filters, department_id: str, viewer: Viewer) -
         intro=intro,
         panels=panels,
         audit=audit,
+        warnings=warnings,
         extra={"department": dept},
     )
+
+
+THIN = 6
+
+
+def _thin_data(latest: pl.DataFrame) -> list[str]:
+    """A plain warning when the unit is too small for its lines to be read as precise."""
+    if latest.is_empty() or "n_required" not in latest.columns:
+        return []
+    n = latest["n_required"].max()
+    if not isinstance(n, int | float) or n >= THIN:
+        return []
+    return [
+        f"Thin data: at most {int(n)} staff are required per competency here. Each person moves "
+        f"a rate by {1 / max(int(n), 1):.0%}, so the lines are estimates pulled towards the "
+        "hospital rate (see the wide 95 % bands), and no decline is judged on so few staff."
+    ]

@@ -50,9 +50,16 @@ def expiry_page(r: Reader, f: Filters, task_id: str, viewer: Viewer) -> Page:
             None,
             from_frame(
                 title,
-                cl.summary,
-                [("department", "Department"), ("cleared", "Cleared"), ("staff", "Staff")],
-                note="Clearance uses compliance only (never readiness).",
+                cl.summary.with_columns(share=pl.col("cleared") / pl.col("staff"))
+                if cl.summary.height
+                else cl.summary,
+                [
+                    ("department", "Department"),
+                    ("share", "Cleared %", "pct"),
+                    ("cleared", "Cleared"),
+                    ("staff", "Staff"),
+                ],
+                note="Clearance uses compliance only (never readiness). Lowest share first.",
             ),
         )
     )
@@ -101,7 +108,9 @@ def protocols_page(r: Reader, f: Filters) -> Page:
             if curve.height
             else curve
         )
-        fig = figures.burn_down(g, ch["competency"], ch["change_date"], ch["due_date"])
+        no_window = not ch.get("retrain_due_days")
+        due = None if no_window else ch["due_date"]
+        fig = figures.burn_down(g, ch["competency"], ch["change_date"], due)
         last = g.filter(pl.col("day") == pl.col("day").max()) if g.height else g
         page.panels.append(
             Panel(
@@ -110,15 +119,23 @@ def protocols_page(r: Reader, f: Filters) -> Page:
                 fig,
                 from_frame(
                     f"{ch['competency']} {ch.get('new_version') or ''}: "
-                    f"changed {ch['change_date']}, "
-                    f"due {ch['due_date']}",
-                    last,
+                    f"changed {ch['change_date']}"
+                    + ("" if no_window else f", due {ch['due_date']}"),
+                    last.sort("share") if last.height else last,
                     [
                         ("department", "Department"),
                         ("share", "Retrained", "pct"),
                         ("required", "Required staff"),
                         ("day", "As of"),
                     ],
+                ),
+                note=(
+                    "No retraining window was set for this change (retrain_due_days is empty or "
+                    "0), so no department is counted late; set one in the protocol-changes "
+                    "import."
+                    if no_window
+                    else f"Due {ch['due_date']}. Black: the hospital; coloured: the three "
+                    "departments furthest behind; grey: every other department."
                 ),
             )
         )

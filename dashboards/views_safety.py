@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+import polars as pl
+
 from analytics.suppression import suppress
 from dashboards import figures
 from dashboards.data import Reader
+from dashboards.figures.safety import funnel_status
 from dashboards.filters import Filters
-from dashboards.page import Page, Panel
+from dashboards.page import Item, Page, Panel
 from dashboards.queries import safety as q_safety
+from dashboards.queries.linkage import irr_text
 from dashboards.tables import from_frame
 
 NOTE = "Association, not causation."
 
 
-def content_page(r: Reader) -> Page:
+def content_page(r: Reader, names: Callable[[Sequence[str]], dict[str, str]]) -> Page:
     """First-attempt pass rate, attempts to pass, click-through; item difficulty/discrimination."""
-    activities, items = q_safety.content(r)
+    activities, items = q_safety.content(r, names)
     panels = [
         Panel(
             "activities",
@@ -25,11 +31,12 @@ def content_page(r: Reader) -> Page:
                 "Per activity",
                 activities,
                 [
-                    ("activity_id", "Activity"),
+                    ("name", "Course"),
                     ("first_attempt_pass_rate", "First-attempt pass", "pct"),
                     ("attempts_to_pass", "Attempts to pass", "f2"),
                     ("click_through_rate", "Click-through", "pct"),
                     ("n_learners", "Learners"),
+                    ("activity_id", "Activity id"),
                 ],
             ),
             note="Click-through: a pass without answered items, or under a quarter of the median "
@@ -46,7 +53,7 @@ def content_page(r: Reader) -> Page:
                     "Per item",
                     items,
                     [
-                        ("activity_id", "Activity"),
+                        ("activity", "Course"),
                         ("item_id", "Item"),
                         ("difficulty", "Difficulty", "f2"),
                         ("discrimination", "Discrimination", "f2"),
@@ -59,13 +66,14 @@ def content_page(r: Reader) -> Page:
 
 
 def safety_page(r: Reader, f: Filters) -> Page:
-    """Funnel plot, harm rate vs readiness gap with the lag, near-miss ratio, linkage table."""
+    """Funnel plot, harm rate vs readiness gap, near-miss ratio, linkage estimates."""
     s = q_safety.safety(r, f)
     s.funnel = suppress(s.funnel, ["harm_events"])  # counts 1-10 never shown (small cells)
     s.ratio = suppress(s.ratio, ["near_misses", "harm_events"], ["ratio"])
     page = Page(
         "Safety linkage",
         intro=f"{NOTE} Incidents are joined to departments and roles, never to named staff.",
+        warnings=q_safety.model_warnings(r),
     )
     if s.disabled:
         page.message = s.disabled
@@ -76,9 +84,12 @@ def safety_page(r: Reader, f: Filters) -> Page:
             + ", ".join(s.missing_census)
             + " — these departments are left out of every rate."
         )
-    est = s.linkage.filter(s.linkage["estimable"]) if s.linkage.height else s.linkage
-    lag = int(est["lag_months"][0]) if est.height else 0
-    method = str(est["method"][0]) if est.height else "no linkage model estimated yet"
+    hidden = s.funnel.filter(pl.col("harm_events").is_null()) if s.funnel.height else s.funnel
+    left_out = [*s.left_out, *(f"{d}: harm count under 11, hidden" for d in hidden["department"])]
+    lag = _lag(s.linkage)
+    method = (
+        "negative binomial regression with department and month effects and a patient-day offset"
+    )
     page.panels = [
         Panel(
             "funnel",
@@ -86,14 +97,18 @@ def safety_page(r: Reader, f: Filters) -> Page:
             figures.funnel(s.funnel),
             from_frame(
                 "Harm ≥ moderate, last 12 months",
-                s.funnel,
+                s.funnel.with_columns(status=pl.Series(_status(s.funnel), dtype=pl.Utf8))
+                if s.funnel.height
+                else s.funnel,
                 [
                     ("department", "Department"),
                     ("harm_events", "Harm events"),
                     ("patient_days", "Patient-days"),
+                    ("status", "Against the limits"),
                 ],
             ),
-            note=f"{NOTE} Method: funnel plot, Poisson limits.",
+            note=f"{NOTE} Departments at or above an upper limit are named and coloured. "
+            + (f"Not in the plot: {'; '.join(left_out)}." if left_out else ""),
         ),
         Panel(
             "rate-gap",
@@ -109,7 +124,8 @@ def safety_page(r: Reader, f: Filters) -> Page:
                     ("readiness_gap", "Readiness gap", "pct"),
                 ],
             ),
-            note=f"{NOTE} Method: {method}; lag {lag} months.",
+            note=f"{NOTE} How this is computed: {method}"
+            + (f"; lag {lag} months." if lag else "."),
         ),
         Panel(
             "near-miss",
@@ -126,32 +142,89 @@ def safety_page(r: Reader, f: Filters) -> Page:
                 ],
             ),
             note=f"{NOTE} A culture indicator: more near-miss reports never mark a department "
-            "as less safe.",
+            "as less safe. Counts from 1 to 10 are hidden to protect the people involved.",
         ),
     ]
-    if s.linkage.height:
-        page.panels.append(
+    page.panels.extend(_linkage_panels(s.linkage))
+    return page
+
+
+def _status(funnel: pl.DataFrame) -> list[str]:
+    shown = funnel.filter(pl.col("harm_events").is_not_null())
+    total = float(shown["patient_days"].sum() or 0)
+    pooled = float(shown["harm_events"].sum()) * 1000 / total if total else 0.0
+    status = dict(zip(shown["department"].to_list(), funnel_status(shown, pooled), strict=True))
+    return [status.get(d, "hidden (count under 11)") for d in funnel["department"].to_list()]
+
+
+def _lag(linkage: pl.DataFrame) -> int:
+    if "lag_months" not in linkage.columns or not linkage.height:
+        return 0
+    lags = linkage.filter(pl.col("estimable"))["lag_months"].drop_nulls()
+    return int(lags[0]) if lags.len() else 0
+
+
+def _linkage_panels(linkage: pl.DataFrame) -> list[Panel]:
+    if not linkage.height:
+        return []
+    est = linkage.filter(pl.col("estimable"))
+    est = est.with_columns(
+        irr_text=pl.Series([irr_text(r) for r in est.iter_rows(named=True)], dtype=pl.Utf8),
+        role=pl.Series(
+            [
+                "negative control"
+                if r.get("negative_control")
+                else ("primary" if r.get("is_primary") else "secondary")
+                for r in est.iter_rows(named=True)
+            ],
+            dtype=pl.Utf8,
+        ),
+    )
+    cols: list[tuple[str, str] | tuple[str, str, str]] = [
+        ("category", "Incident category"),
+        ("competency", "Competency"),
+        ("gap_kind", "Gap"),
+        ("irr_text", "IRR per 10 pp gap (95% CI)"),
+        ("q_value", "q (BH)", "f2"),
+        ("e_value", "E-value", "f2"),
+        ("n_events", "Events"),
+        ("n_dept_months", "Dept-months"),
+        ("role", "Role"),
+    ]
+    panels = [
+        Panel(
+            "linkage",
+            "Linkage estimates",
+            None,
+            from_frame(
+                f"Incidence-rate ratio per 10 pp readiness gap ({est.height} estimable)",
+                est,
+                [c for c in cols if c[0] in est.columns],
+            ),
+            note=f"{NOTE} An IRR above 1 means more incidents where the gap is larger. The "
+            "negative-control rows should show no association; if they do, suspect confounding.",
+        )
+    ]
+    not_est = linkage.filter(~pl.col("estimable"))
+    if not_est.height:
+        reasons = (
+            not_est.group_by("reason")
+            .agg(n=pl.len(), cats=pl.col("category").unique().sort())
+            .sort("n", descending=True)
+        )
+        panels.append(
             Panel(
-                "linkage",
-                "Linkage estimates",
-                None,
-                from_frame(
-                    "Incidence-rate ratio per 10 pp readiness gap",
-                    s.linkage,
-                    [
-                        ("competency_id", "Competency"),
-                        ("category", "Incident category"),
-                        ("lag_months", "Lag (months)"),
-                        ("irr_per_10pp", "IRR per 10 pp", "f2"),
-                        ("ci_low", "95% low", "f2"),
-                        ("ci_high", "95% high", "f2"),
-                        ("p_value", "p", "f2"),
-                        ("n_obs", "n"),
-                        ("method", "Method"),
-                        ("message", "Message"),
-                    ],
-                ),
-                note=f"{NOTE} Method: {method}.",
+                "not-estimable",
+                f"Not estimable ({not_est.height} pairs)",
+                items=[
+                    Item(
+                        f"{n} pair{'s' if n != 1 else ''} ({', '.join(map(str, cats[:6]))}"
+                        f"{', …' if len(cats) > 6 else ''})",
+                        str(reason),
+                    )
+                    for reason, n, cats in reasons.iter_rows()
+                ],
+                items_title="Why no estimate is shown",
             )
         )
-    return page
+    return panels

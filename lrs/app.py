@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect
 from flask_cors import CORS
 
 from config.settings import Settings
@@ -78,5 +78,6 @@ def create_app(
     app.register_blueprint(analytics_models_bp)
     app.register_blueprint(admin.bp)
     dashboard_auth.install(app)
+    app.add_url_rule("/", "root", lambda: redirect("/dashboards/", code=302))
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

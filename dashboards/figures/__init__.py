@@ -1,4 +1,4 @@
-"""Pure figure functions: Polars DataFrame in, ``plotly.graph_objects.Figure`` out.
+"""Pure figure functions: Polars DataFrame in, a plain-dict :class:`grid.Fig` out.
 
 No I/O, no Flask, no clock: the same frame always yields the same figure dictionary, which the
 unit tests check through ``fig.to_dict()``.

@@ -1,13 +1,12 @@
-"""Comprehension and content quality per activity and per item."""
+"""Comprehension and content quality per course and per item."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure, grid
+from dashboards.figures.grid import Fig, figure, grid, one_column
 from dashboards.theme import SERIES, base_layout
 
 LOW_DISCRIMINATION = 0.2
@@ -16,19 +15,29 @@ SPECS = (
     ("attempts_to_pass", ".2f", "Attempts to pass"),
     ("click_through_rate", ".0%", "Click-through rate"),
 )
+ROW_PX = 24
 
 
-def _short(iri: str) -> str:
-    return iri.rstrip("/").rsplit("/", 1)[-1] or iri
+def _range(col: str, values: list[Any]) -> list[float]:
+    """Rates run 0-100 %; attempts to pass from 1 to a little past the largest value."""
+    if col != "attempts_to_pass":
+        return [0.0, 1.0]
+    top = max((v for v in values if v is not None), default=2.0)
+    return [1.0, max(2.0, top * 1.1)]
 
 
-def activity_quality(activities: pl.DataFrame) -> go.Figure:
-    """Per activity: first-attempt pass rate, attempts to pass and click-through rate."""
-    names = [_short(a) for a in activities["activity_id"].to_list()]
-    layout, ids = grid(3, 3, [s[2] for s in SPECS], hgap=0.04)
+def activity_quality(activities: pl.DataFrame) -> Fig:
+    """One named row per course: first-attempt pass rate, attempts to pass, click-through rate.
+
+    ``activities`` columns: name (display label, one per row), activity_id, n_learners and the
+    three measures; rows keep their order (the page sorts the weakest pass rate first).
+    """
+    names = activities["name"].to_list() if "name" in activities.columns else []
+    titles = [s[2] for s in SPECS]
+    layout, ids = grid(3, 3, titles, hgap=0.04)
     data: list[dict[str, Any]] = []
     for k, (col, fmt, title) in enumerate(SPECS):
-        values = activities[col].to_list()
+        values = activities[col].to_list() if col in activities.columns else [None] * len(names)
         data.append(
             {
                 "type": "bar",
@@ -40,24 +49,40 @@ def activity_quality(activities: pl.DataFrame) -> go.Figure:
                 "yaxis": ids[k][1],
                 "marker": {"color": SERIES[k]},
                 "showlegend": False,
-                "textposition": "auto",
+                "textposition": "outside",
+                "cliponaxis": False,
                 "text": [("—" if v is None else format(v, fmt)) for v in values],
                 "customdata": activities["n_learners"].to_list(),
-                "hovertemplate": f"%{{y}}: %{{x:{fmt}}} (n=%{{customdata}})<extra></extra>",
+                "hovertemplate": f"%{{y}}: %{{x:{fmt}}} (n=%{{customdata}} learners)"
+                "<extra></extra>",
             }
         )
-    layout["xaxis"].update(tickformat=".0%", range=[0, 1])
-    layout["xaxis3"].update(tickformat=".0%")
-    for suffix in ("2", "3"):
-        layout[f"yaxis{suffix}"].update(matches="y", showticklabels=False)
-    base = base_layout("Activities", 180 + 32 * max(activities.height, 1))
-    base.update(layout, margin={"l": 160, "r": 20, "t": 70, "b": 40})
+        suffix = "" if k == 0 else str(k + 1)
+        layout[f"xaxis{suffix}"].update(
+            range=_range(col, values), tickformat=".0%" if fmt == ".0%" else ".1f"
+        )
+        layout[f"yaxis{suffix}"].update(
+            type="category", autorange="reversed", automargin=True, showticklabels=k == 0
+        )
+    height = 110 + ROW_PX * max(len(names), 1)
+    narrow = one_column(3, titles, ROW_PX * max(len(names), 1) + 10)
+    for k in range(3):
+        suffix = "" if k == 0 else str(k + 1)
+        narrow[f"yaxis{suffix}"].update(showticklabels=True)
+    base = base_layout("Courses, weakest first-attempt pass rate first", height)
+    base.update(
+        layout,
+        bargap=0.25,
+        margin={"l": 20, "r": 46, "t": 70, "b": 40},
+        meta={"narrow": {**narrow, "margin": {"l": 10, "r": 46}}},
+    )
     return figure(data, base)
 
 
-def item_quality(items: pl.DataFrame) -> go.Figure:
+def item_quality(items: pl.DataFrame) -> Fig:
     """Item difficulty (share correct) vs discrimination; weak discriminators marked ✕."""
     weak = [d is not None and d < LOW_DISCRIMINATION for d in items["discrimination"].to_list()]
+    course = items["activity"] if "activity" in items.columns else items["activity_id"]
     trace = {
         "type": "scatter",
         "mode": "markers",
@@ -72,8 +97,8 @@ def item_quality(items: pl.DataFrame) -> go.Figure:
         "customdata": [
             list(t)
             for t in zip(
-                [_short(a) for a in items["activity_id"]],
-                [_short(i) for i in items["item_id"]],
+                course.to_list(),
+                [str(i).rstrip("/").rsplit("/", 1)[-1] for i in items["item_id"]],
                 items["n"],
                 strict=True,
             )
@@ -107,5 +132,6 @@ def item_quality(items: pl.DataFrame) -> go.Figure:
                 "text": f"review below {LOW_DISCRIMINATION}",
             }
         ],
+        meta={"narrow": {"margin": {"l": 50, "r": 10}}},
     )
     return figure([trace], layout)

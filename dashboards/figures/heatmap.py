@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import FLAG_MARKERS, FLAG_ORDER, GREY, base_layout, diverging_scale
 
 HOVER = (
     "<b>%{customdata[9]}</b> · %{customdata[10]}<br>"
     "%{customdata[11]}: %{customdata[3]}<br>95% interval %{customdata[4]}<br>"
     "n required = %{customdata[2]}<br>slope %{customdata[5]}<br>"
-    "flag: %{customdata[7]}<br>method: %{customdata[6]}<extra></extra>"
+    "flag: %{customdata[7]}<br>%{customdata[6]}<extra></extra>"
 )
+
+
+def wrap(text: str, width: int = 60) -> str:
+    """Break a sentence into hover lines of about ``width`` characters."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line] if line else lines)
 
 
 def _pct(value: Any) -> str:
@@ -38,10 +48,12 @@ def _custom(row: dict[str, Any], metric: str) -> list[Any]:
         row["department_id"],
         row["competency_id"],
         row.get("n_required"),
-        _pct(row.get(metric)),
+        "no assessment evidence (certificate only)"
+        if metric == "readiness" and row.get("readiness_state") == "no_assessment_evidence"
+        else _pct(row.get(metric)),
         interval,
         _slope(row),
-        row.get("method") or "—",
+        wrap(row.get("reason") or "") if row.get("flag") not in (None, "OK") else "",
         row.get("flag") or "OK",
         None,
         row["department"],
@@ -51,8 +63,17 @@ def _custom(row: dict[str, Any], metric: str) -> list[Any]:
 
 
 def _axes(cells: pl.DataFrame) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    rows = cells.select("service_line", "department_id", "department").unique(maintain_order=True)
-    cols = cells.select("category", "competency_id", "competency").unique(maintain_order=True)
+    # sorted globally: a department without some competencies must not reorder the columns
+    rows = (
+        cells.select("service_line", "department_id", "department")
+        .unique()
+        .sort("service_line", "department", "department_id")
+    )
+    cols = (
+        cells.select("category", "competency_id", "competency")
+        .unique()
+        .sort("category", "competency", "competency_id")
+    )
     return list(rows.iter_rows()), list(cols.iter_rows())
 
 
@@ -67,10 +88,12 @@ def _matrices(cells: pl.DataFrame, metric: str, rows: list[Any], cols: list[Any]
     for row in cells.iter_rows(named=True):
         i, j = r_at[row["department_id"]], c_at[row["competency_id"]]
         custom[i][j] = _custom(row, metric)
-        if row["flag"] == "INSUFFICIENT_DATA" or row.get(metric) is None:
+        if metric == "readiness" and row.get("readiness_state") == "no_assessment_evidence":
+            grey[i][j], text[i][j] = 1, "no test"
+        elif row["flag"] == "INSUFFICIENT_DATA" or row.get(metric) is None:
             grey[i][j], text[i][j] = 1, f"n={row.get('n_required')}"
         else:
-            z[i][j], text[i][j] = row[metric], _pct(row[metric])
+            z[i][j], text[i][j] = row[metric], f"{row[metric] * 100:.0f}"
         if row["flag"] in marks:
             marks[row["flag"]].append((i, j, custom[i][j]))
     return {"z": z, "grey": grey, "text": text, "custom": custom, "marks": marks}
@@ -105,10 +128,11 @@ def _groups(
                     "text": f"<b>{labels[start]}</b>",
                     "showarrow": False,
                 }
-                if (k - start) * 4 < len(
-                    labels[start]
-                ):  # too narrow: slant so labels never overlap
-                    note.update(x=start - 0.4, xanchor="left", textangle=-35)
+                room = max(2, (k - start) * 3)  # about 3 bold characters per column fit
+                if len(labels[start]) > room:  # too narrow: shorten, full name on hover
+                    note.update(
+                        text=f"<b>{labels[start][: room - 1]}…</b>", hovertext=labels[start]
+                    )
                 notes.append(note)
             if k < len(labels):
                 line: dict[str, Any] = {"type": "line", "line": {"color": "#333", "width": 2}}
@@ -121,7 +145,7 @@ def _groups(
     return shapes, notes
 
 
-def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9) -> go.Figure:
+def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9) -> Fig:
     """Heatmap of ``metric`` (shrunken compliance or readiness), centred on ``target``.
 
     Rows are departments grouped by service line, columns competencies grouped by category.
@@ -137,6 +161,7 @@ def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9
         "y": ys,
         "text": m["text"],
         "texttemplate": "%{text}",
+        "textfont": {"size": 11},
         "xgap": 2,
         "ygap": 2,
         "customdata": m["custom"],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+import math
+
 import polars as pl
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import SERIES, base_layout
 
 
@@ -33,7 +34,7 @@ def target_line(x: float, label: str) -> tuple[dict[str, object], dict[str, obje
     return shape, note
 
 
-def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> go.Figure:
+def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> Fig:
     """Dot plot: compliance per department with its Wilson interval; below-target as open dots.
 
     ``depts`` columns: name, service_line, n_required, n_compliant, compliance, lo, hi, weakest.
@@ -44,7 +45,7 @@ def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> go.Figure
         "mode": "markers",
         "name": "Compliance (95% Wilson interval)",
         "x": depts["compliance"].to_list(),
-        "y": [f"{n} ({s})" for n, s in zip(depts["name"], depts["service_line"], strict=True)],
+        "y": _labels(depts),
         "marker": {
             "size": 11,
             "color": SERIES[0],
@@ -60,21 +61,52 @@ def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> go.Figure
         },
         "customdata": [
             list(t)
-            for t in zip(depts["n_compliant"], depts["n_required"], depts["weakest"], strict=True)
+            for t in zip(
+                depts["n_compliant"],
+                depts["n_required"],
+                depts["weakest"],
+                depts["service_line"],
+                strict=True,
+            )
         ],
-        "hovertemplate": "%{y}<br>compliance %{x:.0%} (%{customdata[0]}/%{customdata[1]})"
-        "<br>weakest: %{customdata[2]}<extra></extra>",
+        "hovertemplate": "%{y} (%{customdata[3]})<br>compliance %{x:.0%} "
+        "(%{customdata[0]}/%{customdata[1]})<br>lowest: %{customdata[2]}<extra></extra>",
     }
     shape, note = target_line(target, f"target {target:.0%}")
-    layout = base_layout(
-        "Compliance by department (open dot = below target)", 200 + 26 * max(depts.height, 1)
-    )
+    low = zoom_floor([*depts["lo"].to_list(), *depts["compliance"].to_list(), target])
+    title = "Compliance by department (open dot = below target)"
+    if low > 0:
+        title += f" — axis starts at {low:.0%}"
+    layout = base_layout(title, 200 + 26 * max(depts.height, 1))
     layout.update(
-        xaxis={"range": [0, 1.02], "tickformat": ".0%", "title": {"text": "Compliance"}},
-        yaxis={"autorange": "reversed"},
-        margin={"l": 220, "r": 20, "t": 60, "b": 50},
+        xaxis={"range": [low, 1.005], "tickformat": ".0%", "title": {"text": "Compliance"}},
+        yaxis={"autorange": "reversed", "automargin": True},
+        margin={"l": 20, "r": 20, "t": 60, "b": 50},
         showlegend=False,
         shapes=[shape],
         annotations=[note],
+        meta={
+            "narrow": {
+                "title": {"text": "Compliance by department", "font": {"size": 14}},
+                "margin": {"l": 4, "r": 12},
+            }
+        },
     )
     return figure([trace], layout)
+
+
+def _labels(depts: pl.DataFrame) -> list[str]:
+    """Department names (the service line is in the hover and the table)."""
+    return [str(n) for n in depts["name"].to_list()]
+
+
+def zoom_floor(values: list[float | None], step: float = 0.05) -> float:
+    """The axis start that shows the differences: just below the lowest value, on a 5 % step.
+
+    Rates that all sit at 92-100 % get an axis from 90 %, not from 0 % (ignores None/NaN).
+    """
+    finite = [v for v in values if v is not None and v == v]
+    if not finite:
+        return 0.0
+    low = min(finite) - step / 2
+    return max(0.0, math.floor(low / step) * step)

@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 from scipy.stats import poisson
 
-from dashboards.figures.grid import figure
+from dashboards.figures.grid import Fig, figure
 from dashboards.theme import SERIES, base_layout
 
 NOTE = "Association, not causation."
@@ -64,35 +63,68 @@ def _limit_traces(depts: pl.DataFrame, pooled: float) -> list[dict[str, Any]]:
     return out
 
 
-def funnel(depts: pl.DataFrame) -> go.Figure:
+OUTSIDE = (
+    ("above the 99.8% limit", SERIES[5], "triangle-up", 0.998),
+    ("above the 95% limit", SERIES[1], "square", 0.95),
+)
+
+
+def funnel_status(depts: pl.DataFrame, pooled: float) -> list[str]:
+    """Per department: "above the 99.8% limit", "above the 95% limit" or "within limits"."""
+    if not depts.height or pooled <= 0:
+        return ["within limits"] * depts.height
+    days = depts["patient_days"].cast(pl.Float64).to_numpy()
+    out = []
+    rates = (depts["harm_events"] * 1000 / depts["patient_days"]).to_list()
+    highs = {p: funnel_limits(pooled, days, p)[1] for _, _, _, p in OUTSIDE}
+    for k, rate in enumerate(rates):
+        status = "within limits"
+        for label, _, _, p in OUTSIDE:
+            if rate is not None and rate >= highs[p][k]:
+                status = label
+                break
+        out.append(status)
+    return out
+
+
+def funnel(depts: pl.DataFrame) -> Fig:
     """Harm ≥ moderate per 1,000 patient-days by department against 95 % and 99.8 % limits.
 
-    ``depts`` columns: department, patient_days, harm_events (12 months).
+    Departments at or above an upper limit get their own colour, marker and name label (the
+    others are named on hover only, so labels never pile up). ``depts`` columns: department,
+    patient_days, harm_events (12 months; suppressed counts are left out by the page).
     """
+    depts = depts.filter(pl.col("harm_events").is_not_null()) if depts.height else depts
     total_pd = float(depts["patient_days"].sum() or 0) if depts.height else 0.0
     pooled = float(depts["harm_events"].sum()) * 1000 / total_pd if total_pd else 0.0
     data = _limit_traces(depts, pooled) if depts.height and pooled > 0 else []
-    rates = (depts["harm_events"] * 1000 / depts["patient_days"]).to_list() if depts.height else []
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "markers+text",
-            "name": "Department",
-            "x": depts["patient_days"].to_list() if depts.height else [],
-            "y": rates,
-            "text": depts["department"].to_list() if depts.height else [],
-            "textposition": "top center",
-            "marker": {"size": 10, "color": SERIES[0], "symbol": "diamond"},
-            "customdata": depts["harm_events"].to_list() if depts.height else [],
-            "hovertemplate": "%{text}: %{y:.2f} per 1,000 (%{customdata} events, "
-            "%{x:,.0f} patient-days)<extra></extra>",
-        }
-    )
-    layout = base_layout("Harm ≥ moderate per 1,000 patient-days, last 12 months", 480)
+    status = funnel_status(depts, pooled)
+    groups = [*OUTSIDE, ("within limits", SERIES[0], "diamond", 0.0)]
+    for label, colour, symbol, _ in groups:
+        g = depts.filter(pl.Series([s == label for s in status], dtype=pl.Boolean))
+        outside = label != "within limits"
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text" if outside else "markers",
+                "name": f"Department {label}",
+                "x": g["patient_days"].to_list() if g.height else [],
+                "y": (g["harm_events"] * 1000 / g["patient_days"]).to_list() if g.height else [],
+                "text": g["department"].to_list() if g.height else [],
+                "textposition": "middle right",
+                "cliponaxis": False,
+                "marker": {"size": 12 if outside else 9, "color": colour, "symbol": symbol},
+                "customdata": g["harm_events"].to_list() if g.height else [],
+                "hovertemplate": "%{text}: %{y:.2f} per 1,000 (%{customdata} events, "
+                f"%{{x:,.0f}} patient-days) — {label}<extra></extra>",
+            }
+        )
+    layout = base_layout("Harm ≥ moderate per 1,000 patient-days, last 12 months", 500)
     layout.update(
         xaxis={"title": {"text": "Patient-days"}},
         yaxis={"title": {"text": "Harm events per 1,000 patient-days"}, "rangemode": "tozero"},
-        margin={"l": 60, "r": 20, "t": 60, "b": 130},
+        legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
+        margin={"l": 60, "r": 90, "t": 60, "b": 170},
         shapes=[
             {
                 "type": "line",
@@ -107,14 +139,16 @@ def funnel(depts: pl.DataFrame) -> go.Figure:
         annotations=[
             method_note(
                 "funnel plot, exact Poisson limits around the pooled rate "
-                f"({pooled:.2f} per 1,000; Spiegelhalter 2005)."
+                f"({pooled:.2f} per 1,000; Spiegelhalter 2005).",
+                y=-0.42,
             )
         ],
+        meta={"narrow": {"margin": {"l": 50, "r": 20, "b": 230}, "height": 560}},
     )
     return figure(data, layout)
 
 
-def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> go.Figure:
+def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> Fig:
     """Monthly harm rate (left axis) and readiness gap (right axis), the gap also shifted by lag."""
     x = [d.isoformat() for d in series["month"].to_list()] if series.height else []
     gap = series["readiness_gap"].to_list() if "readiness_gap" in series.columns else []
@@ -196,9 +230,9 @@ def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> go.Figur
     return figure(data, layout)
 
 
-def near_miss_ratio(ratio: pl.DataFrame) -> go.Figure:
+def near_miss_ratio(ratio: pl.DataFrame) -> Fig:
     """Near misses per harm event by department: a reporting-culture signal, never "less safe"."""
-    values = ratio["ratio"].to_list() if ratio.height else []
+    values = [0 if v is None else v for v in ratio["ratio"].to_list()] if ratio.height else []
     trace = {
         "type": "bar",
         "orientation": "h",
@@ -206,8 +240,9 @@ def near_miss_ratio(ratio: pl.DataFrame) -> go.Figure:
         "name": "Near-miss : harm",
         "y": ratio["department"].to_list() if ratio.height else [],
         "marker": {"color": SERIES[2]},
-        "textposition": "auto",
-        "text": ["no harm events" if v is None else f"{v:.1f} : 1" for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "text": [_ratio_text(row) for row in ratio.iter_rows(named=True)] if ratio.height else [],
         "customdata": [
             list(t) for t in zip(ratio["near_misses"], ratio["harm_events"], strict=True)
         ]
@@ -221,8 +256,8 @@ def near_miss_ratio(ratio: pl.DataFrame) -> go.Figure:
     )
     layout.update(
         xaxis={"title": {"text": "Near misses per harm event"}},
-        yaxis={"autorange": "reversed"},
-        margin={"l": 140, "r": 20, "t": 60, "b": 120},
+        yaxis={"autorange": "reversed", "automargin": True},
+        margin={"l": 20, "r": 120, "t": 60, "b": 120},
         annotations=[
             method_note(
                 "ratio of reported near misses to harm events over 12 months; "
@@ -232,3 +267,13 @@ def near_miss_ratio(ratio: pl.DataFrame) -> go.Figure:
         ],
     )
     return figure([trace], layout)
+
+
+def _ratio_text(row: dict[str, Any]) -> str:
+    """The bar's label: the ratio, or why there is none (suppressed counts, no harm events)."""
+    if row.get("near_misses") is None or row.get("harm_events") is None:
+        return "hidden: a count under 11"
+    if not row.get("harm_events"):
+        return "no harm events"
+    ratio = row.get("ratio")
+    return "—" if ratio is None else f"{ratio:.1f} : 1"

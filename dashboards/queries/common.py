@@ -37,6 +37,14 @@ def column(r: Reader, table: str, name: str, alias: str, sql_type: str = "DOUBLE
     return f"NULL::{sql_type}"
 
 
+def established(r: Reader, alias: str = "m") -> str:
+    """The denominator of every rate: ``n_established`` (required staff less new hires still
+    onboarding) when the model writes it, else ``n_required`` (older models)."""
+    if "n_established" in r.columns.get("dept_competency_month", frozenset()):
+        return f"coalesce({alias}.n_established, {alias}.n_required)"
+    return f"{alias}.n_required"
+
+
 def month_of(r: Reader, f: Filters, table: str = "dept_competency_month") -> dt.date:
     """The latest month of ``table`` not after the as-of date (NoData when there is none)."""
     r.need(table)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboards.data import NoData, Reader
+from dashboards.data import NoData, NotFound, Reader
 from dashboards.filters import Filters
 from dashboards.queries.common import dept_where, role_where, roles_table, snapshot_of
 
@@ -55,7 +55,9 @@ def clearance(r: Reader, f: Filters, task_id: str, with_rows: bool) -> Clearance
     r.need("regulated_tasks", "cleared", "departments")
     tasks = r.frame("SELECT task_id, name, competency_ids FROM regulated_tasks ORDER BY task_id")
     ids = tasks["task_id"].to_list()
-    task_id = task_id if task_id in ids else (ids[0] if ids else "")
+    if task_id and task_id not in ids:
+        raise NotFound(f"There is no regulated task with the id '{task_id}'.")
+    task_id = task_id or (ids[0] if ids else "")
     snap = snapshot_of(r, f, "cleared")
     if snap is None or not task_id:
         return Clearance(snap, tasks, task_id, pl.DataFrame(), None)
@@ -74,7 +76,8 @@ def clearance(r: Reader, f: Filters, task_id: str, with_rows: bool) -> Clearance
     params = [snap, task_id, *dp, *rp]
     summary = r.frame(
         f"SELECT d.name AS department, count(*) FILTER (WHERE x.cleared) AS cleared, "
-        f"count(*) AS staff {base} GROUP BY ALL ORDER BY department",
+        f"count(*) AS staff {base} GROUP BY ALL "
+        "ORDER BY count(*) FILTER (WHERE x.cleared) / count(*), department",
         params,
     )
     rows = None

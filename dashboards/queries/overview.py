@@ -8,10 +8,13 @@ from typing import Any
 
 import polars as pl
 
+from analytics.etl import UNMATCHED_SQL
 from dashboards.data import Reader
 from dashboards.filters import Filters
 from dashboards.queries.common import (
+    column,
     dept_where,
+    established,
     month_of,
     role_where,
     roles_table,
@@ -41,11 +44,15 @@ class Overview:
 def department_compliance(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
     """Per department at ``month``: counts, compliance with a Wilson 95 % interval, readiness."""
     where, params = dept_where(f)
+    n = established(r)
     frame = r.frame(
         f"""
         SELECT d.department_id, d.name, d.service_line,
-               sum(m.n_required)::BIGINT AS n_required, sum(m.n_compliant)::BIGINT AS n_compliant,
-               sum(m.readiness * m.n_required) / nullif(sum(m.n_required), 0) AS readiness,
+               sum({n})::BIGINT AS n_required, sum(m.n_compliant)::BIGINT AS n_compliant,
+               sum(m.readiness * {n})
+                 / nullif(sum({n}) FILTER (WHERE m.readiness IS NOT NULL), 0)
+                 AS readiness,
+               sum({n}) FILTER (WHERE m.readiness IS NOT NULL)::BIGINT AS n_ready,
                arg_min(c.name, m.compliance_shrunk) AS weakest
         FROM dept_competency_month m
         JOIN departments d USING (department_id)
@@ -117,10 +124,13 @@ def _statements_24h(r: Reader, until: dt.datetime) -> int | None:
 def data_quality(r: Reader, f: Filters, month: dt.date) -> list[str]:
     """Warnings: unmatched actors, departments without census for the shown month."""
     out: list[str] = []
-    if r.has("unmatched_actors"):
-        n, st = r.rows("SELECT count(*), coalesce(sum(statements), 0) FROM unmatched_actors")[0]
-        if n:
-            out.append(f"{n} xAPI actors ({st} statements) match no staff member.")
+    unmatched = _unmatched(r)
+    if unmatched:
+        n, st = unmatched
+        out.append(
+            f"{n} xAPI actors ({st} statements) match no staff member, so their training is not "
+            "counted. List them with `lrs analytics unmatched` and add them to the staff import."
+        )
     where, params = dept_where(f)
     if not r.has("census"):
         out.append("No census imported: incident rates and the safety linkage are disabled.")
@@ -139,6 +149,21 @@ def data_quality(r: Reader, f: Filters, month: dt.date) -> list[str]:
     return out
 
 
+UNMATCHED_COLUMNS = {"person_key", "actor_key", "voided", "is_voiding", "timestamp"}
+
+
+def _unmatched(r: Reader) -> tuple[int, int] | None:
+    """(actors, statements) of statements matching no staff member, as `lrs analytics unmatched`.
+
+    Runs the CLI's own query (:data:`analytics.etl.UNMATCHED_SQL`) without the identity file.
+    """
+    if not r.has("statements_all") or not r.columns["statements_all"] >= UNMATCHED_COLUMNS:
+        return None
+    sql = UNMATCHED_SQL.replace("identity.actor_ifi", "(SELECT '' AS actor_key, '' AS ifi)")
+    n, st = r.rows(f"SELECT count(*), coalesce(sum(statements), 0) FROM ({sql})")[0]
+    return (int(n), int(st)) if n else None
+
+
 def overview(r: Reader, f: Filters, now: dt.datetime) -> Overview:
     """The overview of the hospital (or the filtered part of it) at the as-of date."""
     r.need("departments", "competencies", "dept_competency_month")
@@ -148,7 +173,10 @@ def overview(r: Reader, f: Filters, now: dt.datetime) -> Overview:
     compliance = readiness = None
     if total_n:
         compliance = float(depts["n_compliant"].sum()) / total_n
-        readiness = float((depts["readiness"].fill_null(0) * depts["n_required"]).sum()) / total_n
+        n_ready = int(depts["n_ready"].fill_null(0).sum() or 0)
+        if n_ready:
+            weighted = (depts["readiness"].fill_null(0) * depts["n_ready"].fill_null(0)).sum()
+            readiness = float(weighted) / n_ready
     weakest = _weakest(r, f, month)
     until = now if f.as_of is None else dt.datetime.combine(f.as_of, dt.time.max, dt.UTC)
     return Overview(
@@ -166,13 +194,26 @@ def overview(r: Reader, f: Filters, now: dt.datetime) -> Overview:
 
 
 def _weakest(r: Reader, f: Filters, month: dt.date) -> str | None:
+    """The competency with the lowest readiness (the number shown), with its interval.
+
+    Competencies without assessment evidence have no readiness and are never "weakest".
+    """
     where, params = dept_where(f)
+    n = established(r)
+    lo = column(r, "dept_competency_month", "readiness_lo", "m")
+    hi = column(r, "dept_competency_month", "readiness_hi", "m")
     rows: list[Any] = r.rows(
-        f"""SELECT c.name, sum(m.n_compliant) / nullif(sum(m.n_required), 0) AS rate
+        f"""SELECT c.name, sum(m.readiness * {n}) / sum({n}) AS rate,
+                   sum({lo} * {n}) / sum({n}) AS lo,
+                   sum({hi} * {n}) / sum({n}) AS hi
         FROM dept_competency_month m JOIN departments d USING (department_id)
         JOIN competencies c USING (competency_id)
-        WHERE m.month = ? AND {where} GROUP BY c.name HAVING rate IS NOT NULL
-        ORDER BY rate LIMIT 1""",
+        WHERE m.month = ? AND m.readiness IS NOT NULL AND {where}
+        GROUP BY c.name HAVING sum({n}) > 0 ORDER BY rate, c.name LIMIT 1""",
         [month, *params],
     )
-    return f"{rows[0][0]} ({rows[0][1]:.0%})" if rows else None
+    if not rows:
+        return None
+    name, rate, low, high = rows[0]
+    band = f", 95% {low:.0%}-{high:.0%}" if low is not None and high is not None else ""
+    return f"{name} ({rate:.0%}{band})"

@@ -9,11 +9,12 @@ from typing import Any
 
 import polars as pl
 
-from dashboards.data import NoData, Reader
+from dashboards.data import NotFound, Reader
 from dashboards.filters import Filters
 from dashboards.queries.common import (
     column,
     dept_where,
+    established,
     month_of,
     role_where,
     roles_table,
@@ -26,6 +27,7 @@ DECOMPOSITION = (
     "new_hires_onboarding",
     "protocol_invalidation",
     "turnover",
+    "never_passed_overdue",
 )
 
 
@@ -39,16 +41,22 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
         if r.has("flags")
         else "(SELECT NULL::VARCHAR department_id, NULL::VARCHAR competency_id, NULL::DATE month, "
         "NULL::VARCHAR flag, NULL::VARCHAR method, NULL::DOUBLE slope, "
-        "NULL::DOUBLE slope_ci_low, NULL::DOUBLE slope_ci_high WHERE false)"
+        "NULL::DOUBLE slope_ci_low, NULL::DOUBLE slope_ci_high, NULL::VARCHAR explanation "
+        "WHERE false)"
     )
+    expl = (
+        column(r, "flags", "explanation", "fl", "VARCHAR") if r.has("flags") else "fl.explanation"
+    )
+    state = column(r, "dept_competency_month", "readiness_state", "m", "VARCHAR")
     frame = r.frame(
         f"""
         SELECT d.department_id, d.name AS department, coalesce(d.service_line, '—') AS service_line,
                m.competency_id, c.name AS competency, coalesce(c.category, '—') AS category,
-               m.n_required, m.compliance_shrunk AS compliance, m.compliance_lo, m.compliance_hi,
+               {established(r)} AS n_required, m.compliance_shrunk AS compliance,
+               m.compliance_lo, m.compliance_hi,
                m.readiness, m.readiness_lo, m.readiness_hi,
                coalesce(fl.flag, 'OK') AS flag, fl.method, fl.slope, fl.slope_ci_low,
-               fl.slope_ci_high
+               fl.slope_ci_high, {expl}::VARCHAR AS explanation, {state} AS readiness_state
         FROM dept_competency_month m
         JOIN departments d USING (department_id)
         JOIN competencies c USING (competency_id)
@@ -59,11 +67,26 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
         """,
         [month, *params],
     )
-    return month, frame
+    reasons = [reason_of(e) for e in frame["explanation"].to_list()]
+    return month, frame.drop("explanation").with_columns(reason=pl.Series(reasons, dtype=pl.Utf8))
+
+
+def reason_of(raw: Any) -> str | None:
+    """The plain-words reason of a flag from its explanation JSON (``reason``, else ``text``)."""
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return str(raw)
+    if not isinstance(data, dict):
+        return None
+    found = data.get("reason") or data.get("text")
+    return str(found) if found else None
 
 
 def department(r: Reader, department_id: str) -> dict[str, Any]:
-    """The department's row (NoData when unknown)."""
+    """The department's row (:class:`NotFound` when unknown)."""
     r.need("departments")
     rows = r.rows(
         "SELECT department_id, name, service_line, unit_type, site FROM departments "
@@ -71,7 +94,7 @@ def department(r: Reader, department_id: str) -> dict[str, Any]:
         [department_id],
     )
     if not rows:
-        raise NoData(f"Unknown department '{department_id}'.")
+        raise NotFound(f"There is no department with the id '{department_id}'.")
     keys = ("department_id", "name", "service_line", "unit_type", "site")
     return dict(zip(keys, rows[0], strict=True))
 
@@ -82,13 +105,15 @@ def trends(r: Reader, department_id: str, month: dt.date) -> pl.DataFrame:
         "LEFT JOIN flags fl ON fl.department_id = m.department_id "
         "AND fl.competency_id = m.competency_id AND fl.month = m.month"
         if r.has("flags")
-        else "LEFT JOIN (SELECT NULL::VARCHAR flag WHERE false) fl ON false"
+        else "LEFT JOIN (SELECT NULL::VARCHAR flag, NULL::DOUBLE low_limit WHERE false) fl ON false"
     )
+    low = column(r, "flags", "low_limit", "fl") if r.has("flags") else "fl.low_limit"
     return r.frame(
         f"""
-        SELECT m.competency_id, c.name AS competency, m.month, m.n_required,
+        SELECT m.competency_id, c.name AS competency, m.month, {established(r)} AS n_required,
                m.compliance_rate, m.compliance_shrunk, m.compliance_lo, m.compliance_hi,
-               m.readiness, m.ewma, m.ewma_lcl, coalesce(fl.flag, 'OK') AS flag
+               m.readiness, m.ewma, m.ewma_lcl, {low} AS low_limit,
+               coalesce(fl.flag, 'OK') AS flag
         FROM dept_competency_month m JOIN competencies c USING (competency_id)
         {flag_join}
         WHERE m.department_id = ? AND m.month <= ? AND m.month > ? - INTERVAL 24 MONTH
@@ -134,9 +159,11 @@ def _explanation(raw: Any) -> tuple[dict[str, float], str]:
         data = json.loads(raw) if isinstance(raw, str) else (raw or {})
     except ValueError:
         return {}, str(raw)
+    if not isinstance(data, dict):
+        return {}, str(data)
     parts = data.get("decomposition") or {}
     clean = {k: float(v) for k, v in parts.items() if isinstance(v, int | float)}
-    return clean, str(data.get("text") or "")
+    return clean, str(data.get("reason") or data.get("text") or "")
 
 
 @dataclass
@@ -179,9 +206,15 @@ def staff_status(r: Reader, f: Filters, department_id: str, with_rows: bool) -> 
         table = "person_competency_status"
         ready = column(r, table, "readiness", "p")
         mastery = column(r, table, "first_attempt_mastery", "p")
+        state = column(r, table, "readiness_state", "p", "VARCHAR")
+        lo = column(r, table, "readiness_lo", "p")
+        hi = column(r, table, "readiness_hi", "p")
         rows = r.frame(
             f"""SELECT {who} AS person, {mbox} AS mbox, p.role_code AS role,
                    c.name AS competency, p.status, round({ready}, 2) AS readiness,
+                   CASE WHEN {state} = 'no_assessment_evidence' THEN 'no assessment evidence'
+                        WHEN {lo} IS NOT NULL AND {hi} IS NOT NULL
+                        THEN printf('%.0f-%.0f %%', 100 * {lo}, 100 * {hi}) END AS readiness_band,
                    p.expires_on, round({mastery}, 2) AS first_attempt_mastery
                 {base_join} ORDER BY person, competency""",
             params,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from dashboards.data import NoData, Reader
 from dashboards.filters import Filters
-from dashboards.queries.common import dept_where, month_of
+from dashboards.queries import linkage as q_linkage
+from dashboards.queries.common import dept_where, established, month_of
 
 
 @dataclass
@@ -23,6 +27,7 @@ class Safety:
     ratio: pl.DataFrame = field(default_factory=pl.DataFrame)
     linkage: pl.DataFrame = field(default_factory=pl.DataFrame)
     missing_census: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
 
 
 NO_CENSUS = (
@@ -62,11 +67,7 @@ def safety(r: Reader, f: Filters) -> Safety:
         window,
     )
     series = series.join(_readiness_gap(r, f, month), on="month", how="left")
-    linkage = (
-        r.frame("SELECT * FROM linkage ORDER BY competency_id")
-        if r.has("linkage")
-        else (pl.DataFrame())
-    )
+    linkage = q_linkage.linkage(r)
     missing = [
         str(n)
         for (n,) in r.rows(
@@ -78,7 +79,35 @@ def safety(r: Reader, f: Filters) -> Safety:
     ratio = funnel.with_columns(
         ratio=pl.col("near_misses") / pl.when(pl.col("harm_events") > 0).then(pl.col("harm_events"))
     )
-    return Safety(month, "", funnel, series, ratio, linkage, missing)
+    return Safety(month, "", funnel, series, ratio, linkage, missing, _left_out(r, f, funnel))
+
+
+def _left_out(r: Reader, f: Filters, funnel: pl.DataFrame) -> list[str]:
+    """Departments with census but absent from the funnel, each with the reason."""
+    where, params = dept_where(f)
+    shown = set(funnel["department"].to_list()) if funnel.height else set()
+    names = [
+        str(n)
+        for (n,) in r.rows(
+            f"SELECT d.name FROM departments d WHERE {where} AND EXISTS (SELECT 1 FROM census c "
+            "WHERE c.department_id = d.department_id) ORDER BY d.name",
+            params,
+        )
+    ]
+    return [f"{n}: no patient-days in the last 12 months" for n in names if n not in shown]
+
+
+def model_warnings(r: Reader) -> list[str]:
+    """Messages of the ``model_warnings`` table (absent in older warehouses: none)."""
+    if not r.has("model_warnings") or "message" not in r.columns["model_warnings"]:
+        return []
+    return [
+        str(m)
+        for (m,) in r.rows(
+            "SELECT message FROM model_warnings WHERE message IS NOT NULL "
+            "ORDER BY severity = 'error' DESC, code"
+        )
+    ]
 
 
 def _readiness_gap(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
@@ -91,8 +120,10 @@ def _readiness_gap(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
         else ("SELECT competency_id FROM competencies")
     )
     where, params = dept_where(f)
+    n = established(r)
     return r.frame(
-        f"""SELECT m.month, 1 - sum(m.readiness * m.n_required) / nullif(sum(m.n_required), 0)
+        f"""SELECT m.month, 1 - sum(m.readiness * {n})
+                   / nullif(sum({n}) FILTER (WHERE m.readiness IS NOT NULL), 0)
                    AS readiness_gap
             FROM dept_competency_month m JOIN departments d USING (department_id)
             WHERE m.competency_id IN ({linked}) AND m.month <= ?
@@ -102,14 +133,66 @@ def _readiness_gap(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
     )
 
 
-def content(r: Reader) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per-activity quality and per-item difficulty/discrimination."""
+def content(
+    r: Reader, names: Callable[[Sequence[str]], dict[str, str]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per-activity quality (with a display ``name``) and per-item difficulty/discrimination.
+
+    ``names`` looks activity ids up in the LRS's activity definitions; ids it does not know
+    are named after the competency whose id is a segment of the IRI, else by their path.
+    """
     if not r.has("activity_quality"):
         raise NoData("Content quality has not been computed yet — run `lrs analytics refresh`.")
-    activities = r.frame("SELECT * FROM activity_quality ORDER BY first_attempt_pass_rate")
+    activities = r.frame(
+        "SELECT * FROM activity_quality ORDER BY first_attempt_pass_rate NULLS LAST, activity_id"
+    )
+    ids = [str(a) for a in activities["activity_id"].to_list()]
+    labels = activity_labels(ids, names(ids), _competency_names(r))
+    activities = activities.with_columns(name=pl.Series(labels, dtype=pl.Utf8))
     items = (
         r.frame("SELECT * FROM item_quality ORDER BY activity_id, item_id")
         if r.has("item_quality")
         else pl.DataFrame()
     )
+    if items.height:
+        by_id = dict(zip(ids, labels, strict=True))
+        items = items.with_columns(
+            activity=pl.col("activity_id").replace_strict(by_id, default=pl.col("activity_id"))
+        )
     return activities, items
+
+
+def _competency_names(r: Reader) -> dict[str, str]:
+    if not r.has("competencies"):
+        return {}
+    return {str(k): str(v) for k, v in r.rows("SELECT competency_id, name FROM competencies")}
+
+
+def activity_labels(
+    ids: list[str], known: dict[str, str], competencies: dict[str, str]
+) -> list[str]:
+    """One distinct, readable label per activity id (see :func:`content`)."""
+    prefix = os.path.commonprefix(ids) if len(ids) > 1 else ""  # noqa: RUF071 (chars, then cut at /)
+    prefix = prefix[: prefix.rfind("/") + 1]
+    raw = []
+    for a in ids:
+        name = known.get(a)
+        if not name:
+            segments = a.rstrip("/").split("/")
+            name = next((competencies[s] for s in reversed(segments) if s in competencies), None)
+        raw.append(name or a[len(prefix) :] or a)
+    tail = _common_suffix(raw)
+    out, seen = [], Counter[str]()
+    for label in raw:
+        label = label[: len(label) - len(tail)] if tail and label.endswith(tail) else label
+        seen[label] += 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def _common_suffix(labels: list[str]) -> str:
+    """A trailing ``": word"`` part (e.g. ": assessment") shared by every label that has one."""
+    tails = {x[x.rfind(":") :] for x in labels if ":" in x}
+    if len(tails) != 1 or sum(":" in x for x in labels) < 2:
+        return ""
+    return tails.pop()

@@ -1,7 +1,12 @@
 /* Readiness dashboards: draw the figures embedded as JSON and wire the heatmap click-through.
-   No inline scripts anywhere, so a strict Content-Security-Policy holds. */
+   No inline scripts anywhere, so a strict Content-Security-Policy holds.
+   Phone widths: a figure whose container is narrower than NARROW px is drawn with the
+   overrides in layout.meta.narrow deep-merged over its layout (one column, small margins,
+   legends below); a ResizeObserver re-fits each figure when its container changes width and
+   re-draws it when it crosses the breakpoint. */
 (function () {
   "use strict";
+  var NARROW = 600;
 
   function drillUrl(el, point) {
     var meta = (el.layout && el.layout.meta) || {};
@@ -16,13 +21,35 @@
     return el.getAttribute("data-drill") + encodeURIComponent(dept) + (qs ? "?" + qs : "");
   }
 
+  function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+
+  function merge(base, over) {
+    var out = {};
+    Object.keys(base).forEach(function (k) { out[k] = base[k]; });
+    Object.keys(over).forEach(function (k) {
+      out[k] = isObject(out[k]) && isObject(over[k]) ? merge(out[k], over[k]) : over[k];
+    });
+    return out;
+  }
+
+  function layoutFor(el, spec) {
+    var layout = spec.layout || {};
+    var narrow = layout.meta && layout.meta.narrow;
+    var isNarrow = el.clientWidth < NARROW;
+    el.setAttribute("data-narrow", isNarrow ? "true" : "false");
+    return isNarrow && narrow ? merge(layout, narrow) : layout;
+  }
+
   function draw(el) {
     var source = document.getElementById(el.getAttribute("data-figure"));
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
-    var config = { displaylogo: false, responsive: true,
+    el._spec = spec;
+    var layout = layoutFor(el, spec);
+    var config = { displaylogo: false, responsive: false,
+                   displayModeBar: el.getAttribute("data-narrow") === "true" ? false : "hover",
                    modeBarButtonsToRemove: ["select2d", "lasso2d"] };
-    window.Plotly.newPlot(el, spec.data || [], spec.layout || {}, config).then(function () {
+    window.Plotly.newPlot(el, spec.data || [], layout, config).then(function () {
       el.setAttribute("data-ready", "true");
     });
     if (el.hasAttribute("data-drill")) {
@@ -34,6 +61,43 @@
     }
   }
 
+  function refit(el) {
+    /* The container changed width (window resize, a scrollbar appearing, a panel shown):
+       re-lay the figure when it crossed the phone breakpoint, else just resize it. Debounced
+       here (Plotly's own responsive mode is off: a superseded Plotly resize never settles). */
+    if (!el._spec || !el.clientWidth || !el.offsetParent) { return; }
+    el.setAttribute("data-ready", "false");
+    window.clearTimeout(el._fitTimer);
+    el._fitTimer = window.setTimeout(function () {
+      var was = el.getAttribute("data-narrow") === "true";
+      var done = was !== (el.clientWidth < NARROW)
+        ? window.Plotly.react(el, el._spec.data || [], layoutFor(el, el._spec))
+        : window.Plotly.Plots.resize(el);
+      var settle = function () { el.setAttribute("data-ready", "true"); };
+      Promise.resolve(done).then(settle, settle);
+    }, 60);
+  }
+
+  function watch(figures) {
+    if (!window.ResizeObserver) {
+      window.addEventListener("resize", function () {
+        Array.prototype.forEach.call(figures, refit);
+      });
+      return;
+    }
+    var widths = new WeakMap();
+    var observer = new window.ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var width = Math.round(entry.contentRect.width);
+        if (widths.get(entry.target) !== width) {
+          widths.set(entry.target, width);
+          refit(entry.target);
+        }
+      });
+    });
+    Array.prototype.forEach.call(figures, function (el) { observer.observe(el); });
+  }
+
   function autoSubmit() {
     var forms = document.querySelectorAll("form.filters, form.task");
     Array.prototype.forEach.call(forms, function (form) {
@@ -43,10 +107,28 @@
     });
   }
 
+  function fullGrid() {
+    /* Phone: the heatmap panel shows the ranked flagged cells; this button reveals the grid. */
+    var buttons = document.querySelectorAll("button[data-show-grid]");
+    Array.prototype.forEach.call(buttons, function (btn) {
+      btn.addEventListener("click", function () {
+        var panel = document.getElementById(btn.getAttribute("data-show-grid"));
+        if (!panel) { return; }
+        var on = panel.classList.toggle("show-grid");
+        btn.setAttribute("aria-expanded", on ? "true" : "false");
+        btn.textContent = on ? "Hide the full grid" : "Show the full grid";
+        var fig = panel.querySelector("[data-figure]");
+        if (on && fig) { refit(fig); }
+      });
+    });
+  }
+
   function start() {
     var figures = document.querySelectorAll("[data-figure]");
     Array.prototype.forEach.call(figures, draw);
     autoSubmit();
+    fullGrid();
+    watch(figures);
   }
 
   if (document.readyState === "loading") {

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -164,6 +165,21 @@ def _now() -> dt.datetime:
     return dt.datetime.fromtimestamp(services().clock() / 1_000_000, dt.UTC)
 
 
+def _activity_names(ids: Sequence[str]) -> dict[str, str]:
+    """Display names of activities from their canonical definitions in the store."""
+    out: dict[str, str] = {}
+    store = services().store
+    for activity_id in ids:
+        found = store.get_activity(activity_id)
+        definition = (found or {}).get("definition") or {}
+        names = definition.get("name") if isinstance(definition, dict) else None
+        if isinstance(names, dict) and names:
+            pick = names.get("en-US") or names.get("en") or next(iter(names.values()))
+            if isinstance(pick, str) and pick.strip():
+                out[activity_id] = pick.strip()
+    return out
+
+
 def install(app: Flask) -> None:
     """Configure the session cookie, register sign-in/out and mount the dashboards."""
     app.config["SESSION_COOKIE_NAME"] = "lrs_dashboards"
@@ -180,5 +196,6 @@ def install(app: Flask) -> None:
         audit=_audit,
         csrf_token=csrf_token,
         now=_now,
+        activity_names=_activity_names,
     )
     init_dashboards(app, hooks)

@@ -52,6 +52,8 @@ class Fixture:
     declining: tuple[str, str]
     low: tuple[str, str]
     update: tuple[str, str]
+    activities: list[str]
+    cert_only: str
 
 
 def _months(n: int) -> list[dt.date]:
@@ -184,7 +186,10 @@ def _monthly(
                 comp_n = round(rate * n)
                 shrunk = (comp_n + 2 * 0.9) / (n + 2)
                 half = 1.96 * (shrunk * (1 - shrunk) / (n + 2)) ** 0.5
-                ready = float(np.clip(rate - 0.08 + rng.normal(0, 0.02), 0, 1))
+                ready: float | None = float(np.clip(rate - 0.08 + rng.normal(0, 0.02), 0, 1))
+                state = "estimated"
+                if c == fx["cert_only"]:
+                    ready, state = None, "no_assessment_evidence"
                 ewma = shrunk if k == 0 else 0.8 * dcm[-1][12] + 0.2 * shrunk
                 dcm.append(
                     (
@@ -198,10 +203,11 @@ def _monthly(
                         max(0.0, shrunk - half),
                         min(1.0, shrunk + half),
                         ready,
-                        max(0.0, ready - half),
-                        min(1.0, ready + half),
+                        None if ready is None else max(0.0, ready - half),
+                        None if ready is None else min(1.0, ready + half),
                         ewma,
                         base - 0.06,
+                        state,
                     )
                 )
                 flag = "INSUFFICIENT_DATA" if n < 5 else "OK"
@@ -211,13 +217,17 @@ def _monthly(
                     flag = "DECLINING"
                 expl = {
                     "decomposition": {
-                        "expiries": 0.4,
-                        "failed_assessments": 0.3,
-                        "new_hires_onboarding": 0.1,
-                        "protocol_invalidation": 0.15,
-                        "turnover": 0.05,
+                        "expiries": 2,
+                        "failed_assessments": 1,
+                        "new_hires_onboarding": 1,
+                        "protocol_invalidation": 1,
+                        "turnover": 0,
+                        "never_passed_overdue": 1,
                     },
                     "text": f"{c} fell in {d}: mostly expiries.",
+                    "reason": f"{kind or flag} in {d} / {c}: 3 more staff lapsed than the "
+                    "baseline predicts, mostly expired certificates.",
+                    "n_onboarding": 1,
                 }
                 flags.append(
                     (
@@ -233,6 +243,7 @@ def _monthly(
                         -0.01,
                         n,
                         json.dumps(expl),
+                        base - 0.12,
                     )
                 )
     dcm_df = pl.DataFrame(
@@ -253,7 +264,9 @@ def _monthly(
             "readiness_hi",
             "ewma",
             "ewma_lcl",
+            "readiness_state",
         ],
+        infer_schema_length=None,
     )
     flags_df = pl.DataFrame(
         flags,
@@ -271,6 +284,7 @@ def _monthly(
             "slope_ci_high",
             "n",
             "explanation",
+            "low_limit",
         ],
     )
     return dcm_df, flags_df.with_columns(pl.col("slope").cast(pl.Float64))
@@ -287,7 +301,20 @@ def _safety(
             pd_ = int(rng.integers(400, 1200))
             harm, near = int(rng.poisson(pd_ * 0.004)), int(rng.poisson(pd_ * 0.02))
             census.append((d, m, pd_, float(pd_ * 9)))
-            rates.append((d, m, pd_, harm, harm * 1000 / pd_, near, near * 1000 / pd_, harm < 11))
+            rates.append(
+                (
+                    d,
+                    m,
+                    pd_,
+                    harm,
+                    harm * 1000 / pd_,
+                    near,
+                    near * 1000 / pd_,
+                    harm < 11,
+                    harm < 11,
+                    near < 11,
+                )
+            )
     c = pl.DataFrame(
         census,
         orient="row",
@@ -305,13 +332,17 @@ def _safety(
             "near_misses",
             "near_miss_rate_per_1000",
             "suppressed",
+            "harm_suppressed",
+            "near_miss_suppressed",
         ],
     )
     return c, r
 
 
-def _content(rng: np.random.Generator, n_act: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    acts = [f"https://lms.example.org/activities/course-{i + 1}" for i in range(n_act)]
+def _content(rng: np.random.Generator, comps: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One course per competency, ids shaped like the demo's (last segment "assessment")."""
+    acts = activity_ids(comps)
+    n_act = len(acts)
     aq = pl.DataFrame(
         {
             "activity_id": acts,
@@ -338,6 +369,11 @@ def _content(rng: np.random.Generator, n_act: int) -> tuple[pl.DataFrame, pl.Dat
     return aq, iq
 
 
+def activity_ids(comps: list[str]) -> list[str]:
+    """The course (cmi5 AU) ids of the competencies: all end in ``/au/assessment``."""
+    return [f"https://lms.example.org/courses/{c}/au/assessment" for c in comps]
+
+
 def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     con.register("_frame", frame.to_arrow())
     con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
@@ -355,6 +391,7 @@ def build(
     census: bool = True,
     demo: bool = True,
     statements: int = 48,
+    contract: bool = True,
 ) -> Fixture:
     """Write the warehouse at ``path`` (and its identity file) and return what was planted."""
     rng = np.random.default_rng(seed)
@@ -367,6 +404,7 @@ def build(
         "declining": (depts[1], comps[0]),
         "low": (depts[2], comps[2]),
         "update": (depts[0], comps[3]),
+        "cert_only": comps[-1],
     }
     staff = _staff(rng, depts, staff_per_dept, tiny)
     sizes = {d: (4 if d == tiny else staff_per_dept) for d in depts}
@@ -380,6 +418,21 @@ def build(
         "flags": flags,
     }
     tables.update(_extras(rng, staff, comps, month_list, depts, no_census))
+    tables["department_readiness"] = _department_readiness(dcm)
+    tables["person_competency_status"] = _person_contract(
+        tables["person_competency_status"], str(fx["cert_only"])
+    )
+    if contract:  # i14flags: no EWMA test any more, the LOW funnel limit is on the flags
+        tables["dept_competency_month"] = dcm.with_columns(
+            ewma_lcl=pl.lit(None, pl.Float64),
+            # one new hire onboarding per larger cell: the denominator of every rate
+            n_established=pl.max_horizontal(
+                pl.col("n_compliant"),
+                pl.col("n_required") - (pl.col("n_required") >= 8).cast(pl.Int64),
+            ),
+        )
+    else:
+        _legacy(tables)
     if not census:
         tables.pop("census"), tables.pop("incident_rates")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -388,11 +441,14 @@ def build(
             _write(con, name, frame)
         con.execute(
             "CREATE TABLE statements_all AS SELECT 'st-' || i AS statement_id, "
-            "'pk-D1-0' AS person_key, 'http://adlnet.gov/expapi/verbs/passed' AS verb_id, "
-            "'https://lms.example.org/activities/course-1' AS object_id, "
-            "TIMESTAMPTZ '2026-01-31 05:00:00+00' - i * INTERVAL 1 HOUR AS stored "
+            "CASE WHEN i % 16 = 5 THEN NULL ELSE 'pk-D1-0' END AS person_key, "
+            "CASE WHEN i % 16 = 5 THEN 'ak-unmatched-' || (i % 3) ELSE 'pk-D1-0' END "
+            "AS actor_key, 'http://adlnet.gov/expapi/verbs/passed' AS verb_id, "
+            "? AS object_id, false AS voided, false AS is_voiding, "
+            "TIMESTAMPTZ '2026-01-31 05:00:00+00' - i * INTERVAL 1 HOUR AS stored, "
+            "TIMESTAMPTZ '2026-01-31 05:00:00+00' - i * INTERVAL 1 HOUR AS \"timestamp\" "
             "FROM range(?) t(i)",
-            [statements],
+            [activity_ids(comps)[0], statements],
         )
         con.execute("CREATE VIEW statements AS SELECT * FROM statements_all")
         con.execute(
@@ -422,6 +478,8 @@ def build(
             fx[k]
             for k in ("priority", "declining", "low", "update")  # type: ignore[arg-type]
         ),
+        activity_ids(comps),
+        comps[-1],
     )
 
 
@@ -470,21 +528,34 @@ def _extras(
     census, rates = _safety(rng, depts, months, no_census)
     linkage = pl.DataFrame(
         {
-            "competency_id": [comps[0], comps[2]],
-            "category": ["fall", "medication"],
-            "lag_months": [2, 1],
-            "irr_per_10pp": [1.18, 1.04],
-            "ci_low": [1.02, 0.9],
-            "ci_high": [1.37, 1.2],
-            "p_value": [0.03, 0.6],
-            "n_obs": [120, 120],
-            "method": ["negative binomial, patient-day offset, dept + month effects"] * 2,
-            "estimable": [True, True],
-            "message": ["", ""],
+            "category": ["fall", "fall", "medication", "pressure_ulcer", "other"],
+            "competency_id": [comps[0], comps[0], comps[2], comps[1], comps[3]],
+            "gap_kind": ["compliance", "readiness", "compliance", "compliance", "compliance"],
+            "is_primary": [True, False, True, True, False],
+            "estimable": [True, True, True, False, True],
+            "reason": [None, None, None, "Only 3 events in 120 department-months.", None],
+            "irr": [1.18, 1.09, 1.04, None, 0.98],
+            "irr_lo": [1.02, 0.95, 0.9, None, 0.8],
+            "irr_hi": [1.37, 1.25, 1.2, None, 1.2],
+            "p_value": [0.03, 0.2, 0.6, None, 0.85],
+            "q_value": [0.09, 0.3, 0.7, None, 0.85],
+            "e_value": [1.64, 1.4, 1.2, None, 1.1],
+            "n_dept_months": [120, 120, 120, 120, 120],
+            "n_events": [60, 60, 45, 3, 40],
+            "negative_control": [False, False, False, False, True],
+            # i14link also keeps the older names as aliases, and a few extras
+            "irr_per_10pp": [1.18, 1.09, 1.04, None, 0.98],
+            "ci_low": [1.02, 0.95, 0.9, None, 0.8],
+            "ci_high": [1.37, 1.25, 1.2, None, 1.2],
+            "n_obs": [120, 120, 120, 120, 120],
+            "message": [None, None, None, "Only 3 events in 120 department-months.", None],
+            "outcome": ["harm", "harm", "harm", "harm", "harm"],
+            "lag_months": [2, 2, 1, 1, 1],
+            "method": ["negative binomial"] * 5,
+            "label": ["Falls", "Falls", "Medication", "Pressure ulcers", "Other"],
         }
     )
-    aq, iq = _content(rng, 6)
-    unmatched = pl.DataFrame({"actor_key": ["ak-1", "ak-2"], "statements": [12, 3]})
+    aq, iq = _content(rng, comps)
     return {
         "protocol_changes": protocol,
         "regulated_tasks": tasks,
@@ -494,5 +565,86 @@ def _extras(
         "linkage": linkage,
         "activity_quality": aq,
         "item_quality": iq,
-        "unmatched_actors": unmatched,
+        "model_warnings": pl.DataFrame(
+            {
+                "code": ["crosswalk_missing_default_used"],
+                "severity": ["warning"],
+                "message": ["Incident category 'other' has no crosswalk; the default was used."],
+                "detail": ["category=other"],
+            }
+        ),
     }
+
+
+def _department_readiness(dcm: pl.DataFrame) -> pl.DataFrame:
+    """Department readiness with its weakest competency, picked by the readiness shown."""
+    last = dcm.filter(pl.col("month") == pl.col("month").max())
+    est = last.filter(pl.col("readiness").is_not_null())
+    weakest = est.sort("readiness").group_by("department_id", maintain_order=True).first()
+    agg = last.group_by("department_id", "month").agg(
+        readiness=(pl.col("readiness") * pl.col("n_required")).sum()
+        / pl.col("n_required").filter(pl.col("readiness").is_not_null()).sum(),
+    )
+    out = agg.join(
+        weakest.select(
+            "department_id",
+            weakest_competency_id="competency_id",
+            weakest_readiness="readiness",
+            weakest_readiness_lo="readiness_lo",
+            weakest_readiness_hi="readiness_hi",
+        ),
+        on="department_id",
+        how="left",
+    )
+    return out.with_columns(
+        readiness_lo=pl.col("readiness") - 0.04, readiness_hi=pl.col("readiness") + 0.04
+    ).sort("department_id")
+
+
+def _person_contract(pcs: pl.DataFrame, cert_only: str) -> pl.DataFrame:
+    """Readiness interval and state per person (cert-only competency: NULL readiness)."""
+    cert = pl.col("competency_id") == cert_only
+    return pcs.with_columns(
+        readiness=pl.when(cert).then(None).otherwise(pl.col("readiness")),
+        readiness_lo=pl.when(cert).then(None).otherwise((pl.col("readiness") - 0.1).clip(0, 1)),
+        readiness_hi=pl.when(cert).then(None).otherwise((pl.col("readiness") + 0.1).clip(0, 1)),
+        readiness_state=pl.when(cert)
+        .then(pl.lit("no_assessment_evidence"))
+        .otherwise(pl.lit("estimated")),
+    )
+
+
+LEGACY_DROPS = {
+    "person_competency_status": ["readiness_lo", "readiness_hi", "readiness_state"],
+    "dept_competency_month": ["readiness_state"],
+    "incident_rates": ["harm_suppressed", "near_miss_suppressed"],
+    "flags": ["low_limit"],
+}
+
+
+def _legacy(tables: dict[str, pl.DataFrame]) -> None:
+    """The shape of a warehouse written before the issue-14 contract (older columns/tables)."""
+    for name, cols in LEGACY_DROPS.items():
+        tables[name] = tables[name].drop(cols)
+    for name in ("model_warnings", "department_readiness"):
+        tables.pop(name)
+    link = tables["linkage"]
+    tables["linkage"] = pl.DataFrame(
+        {
+            "competency_id": link["competency_id"][:2],
+            "category": ["fall", "medication"],
+            "lag_months": [2, 1],
+            "irr_per_10pp": [2.1e31, 1.04],
+            "ci_low": [0.0, 0.9],
+            "ci_high": [float("inf"), 1.2],
+            "p_value": [0.99, 0.6],
+            "n_obs": [120, 120],
+            "method": ["negative binomial, patient-day offset, dept + month effects"] * 2,
+            "estimable": [True, True],
+            "message": ["", ""],
+        }
+    )
+    flags = tables["flags"]
+    tables["flags"] = flags.with_columns(
+        pl.col("explanation").str.replace(r', "reason": "[^"]*"', "")
+    )

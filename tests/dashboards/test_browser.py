@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from tests.dashboards.conftest import CHROMIUM, DRIVER
 from tests.live import serve
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "dashboards"
 PAGES = {
     "overview": "/dashboards/",
@@ -31,37 +28,6 @@ pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
     reason="Debian chromium + chromium-driver not installed (run `make browsers` as root)",
 )
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1400,2400",
-    ):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    drv.set_page_load_timeout(90)
-    try:
-        yield drv
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _sign_in(drv: Any, base: str, key: str, secret: str) -> None:
@@ -90,12 +56,6 @@ def _wait_figures(drv: Any) -> None:
             ".every(e => e.getAttribute('data-ready') === 'true')"
         )
     )
-
-
-def _full_page_shot(drv: Any, path: Path) -> None:
-    """The window is tall (no resizing mid-test, which would re-layout responsive plots)."""
-    drv.execute_script("window.scrollTo(0, 0)")
-    drv.save_screenshot(str(path))
 
 
 def _click_cell(drv: Any, row: int, col: int) -> None:
@@ -147,7 +107,6 @@ def test_pages_heatmap_and_refusal(
             _wait_figures(driver)
             assert not _severe(driver), (name, _severe(driver))
             assert driver.find_elements(By.CSS_SELECTOR, "h1")
-            _full_page_shot(driver, ARTIFACTS / f"{name}.png")
 
         driver.get(f"{base}/dashboards/heatmap")
         _wait_figures(driver)

@@ -59,7 +59,7 @@ def test_heatmap_cells_markers_groups_and_meta() -> None:
     z = [list(r) for r in main["z"]]
     assert z[0] == [0.7, 0.7] and z[1][1] is None  # insufficient data is not coloured
     assert [list(r) for r in grey["z"]][1][1] == 1 and grey["text"][1][1] == "n=3"
-    assert main["text"][0][0] == "70%"
+    assert main["text"][0][0] == "70"  # values in % (the note says so); fits a phone cell
     by_name = {t["name"].split(" ")[0]: t for t in marks}
     assert set(by_name) == {v[2] for v in FLAG_MARKERS.values()}
     assert by_name["P"]["marker"]["symbol"] == "star" and len(by_name["P"]["x"]) == 1
@@ -67,9 +67,7 @@ def test_heatmap_cells_markers_groups_and_meta() -> None:
     layout = fig["layout"]
     assert layout["meta"] == {"departments": ["D1", "D2", "D3"], "competencies": ["C1", "C2"]}
     labels = [a["text"] for a in layout["annotations"]]
-    assert (
-        "<b>Medicine</b>" in labels and "<b>Surgery</b>" in labels and "<b>clinical</b>" in labels
-    )
+    assert "<b>Medicine</b>" in labels and "<b>Surgery</b>" in labels and "<b>cl…</b>" in labels
     assert len(layout["shapes"]) == 2  # one service-line and one category separator
     assert "n required = %{customdata[2]}" in main["hovertemplate"]
     assert main["customdata"][0][0][4] == "60% to 80%"
@@ -146,7 +144,25 @@ def test_trends_small_multiples_with_ewma_and_flag_points() -> None:
     assert [t["xaxis"] for t in flags] == ["x", "x", "x2"]
     assert fig["layout"]["yaxis2"]["tickformat"] == ".0%"
     titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert titles == ["<b>Hand hygiene</b>", "<b>CPR</b>"]
+    assert titles == [
+        "<b>Hand hygiene — Priority</b>",
+        "<b>CPR — Update in progress after a protocol change</b>",
+    ]
+
+
+def test_trends_put_flagged_first_and_zoom_the_shared_axis() -> None:
+    calm = (
+        _series()
+        .filter(pl.col("competency") == "CPR")
+        .with_columns(competency=pl.lit("Asepsis"), flag=pl.lit("OK"), compliance_lo=pl.lit(0.93))
+    )
+    fig = figures.trends(pl.concat([calm, _series()])).to_dict()
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert titles[0].startswith("<b>Hand hygiene — Priority") and titles[-1] == "<b>Asepsis</b>"
+    ranges = {fig["layout"][k]["range"][0] for k in ("yaxis", "yaxis2", "yaxis3")}
+    assert ranges == {0.65}  # shared, just under the lowest band (0.70), not 0
+    narrow = fig["layout"]["meta"]["narrow"]
+    assert narrow["xaxis"]["domain"] == narrow["xaxis3"]["domain"] == [0.0, 1.0]  # one column
 
 
 def test_decomposition_stacks_five_parts() -> None:
@@ -180,14 +196,44 @@ def test_expiry_cliff_and_burn_down() -> None:
     )
     burn = figures.burn_down(curve, "CPR", M1, M3).to_dict()
     assert list(burn["data"][0]["y"]) == [0.2, 0.6]
-    assert burn["layout"]["shapes"][0]["x0"] == "2026-01-01"
+    assert burn["layout"]["shapes"][1]["x0"] == "2026-01-01"
     assert burn["layout"]["annotations"][0]["text"] == "due 2026-01-01"
+
+
+def test_burn_down_is_the_hospital_and_three_laggards_not_a_tangle() -> None:
+    rows = [
+        {"department": f"D{k:02}", "day": day, "share": 0.05 * k + 0.2 * j, "required": 10}
+        for k in range(15)
+        for j, day in enumerate((M1, M2, M3))
+    ]
+    fig = figures.burn_down(pl.DataFrame(rows), "CPR", M1, M1).to_dict()
+    legend = [t["name"] for t in fig["data"] if t["showlegend"]]
+    assert legend == [
+        "Other departments",
+        "D00 (behind)",
+        "D01 (behind)",
+        "D02 (behind)",
+        "Hospital",
+    ]
+    assert len(fig["data"]) == 16
+    assert len(fig["layout"]["shapes"]) == 1 and not fig["layout"]["annotations"]  # no due line
+
+
+def test_expiry_cliff_keeps_five_departments_and_groups_the_rest() -> None:
+    cliff = pl.DataFrame(
+        {"week": [M1] * 8, "department": [f"D{k}" for k in range(8)], "expiring": list(range(8))}
+    )
+    fig = figures.expiry_cliff(cliff).to_dict()
+    names = [t["name"] for t in fig["data"]]
+    assert names == ["D7", "D6", "D5", "D4", "D3", "Other departments"]
+    assert list(fig["data"][-1]["y"]) == [0 + 1 + 2]
 
 
 def test_content_figures() -> None:
     acts = pl.DataFrame(
         {
             "activity_id": ["https://x/a/course-1"],
+            "name": ["Sepsis recognition"],
             "first_attempt_pass_rate": [0.6],
             "attempts_to_pass": [1.5],
             "click_through_rate": [0.1],
@@ -196,7 +242,9 @@ def test_content_figures() -> None:
     )
     fig = figures.activity_quality(acts).to_dict()
     assert [t["xaxis"] for t in fig["data"]] == ["x", "x2", "x3"]
-    assert list(fig["data"][0]["y"]) == ["course-1"] and list(fig["data"][0]["text"]) == ["60%"]
+    assert list(fig["data"][0]["y"]) == ["Sepsis recognition"]
+    assert list(fig["data"][0]["text"]) == ["60%"]
+    assert fig["layout"]["xaxis3"]["range"] == [0.0, 1.0]  # click-through is a 0-100 % rate
     items = pl.DataFrame(
         {
             "activity_id": ["a", "a"],
@@ -221,7 +269,13 @@ def test_safety_figures_carry_the_caveat_and_method() -> None:
     )
     fun = figures.funnel(depts).to_dict()
     assert "Association, not causation." in fun["layout"]["annotations"][0]["text"]
-    assert {t["name"] for t in fun["data"]} == {"95% limit", "99.8% limit", "Department"}
+    assert {t["name"] for t in fun["data"]} == {
+        "95% limit",
+        "99.8% limit",
+        "Department above the 99.8% limit",
+        "Department above the 95% limit",
+        "Department within limits",
+    }
     assert fun["layout"]["shapes"][0]["y0"] == pytest.approx(50 * 1000 / 14000)
     series = pl.DataFrame(
         {"month": [M1, M2, M3], "harm_rate": [1.0, 2.0, 3.0], "readiness_gap": [0.1, 0.2, 0.3]}
@@ -281,10 +335,88 @@ def test_every_figure_passes_plotly_validation() -> None:
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
 
 
-def test_narrow_column_groups_are_slanted_so_labels_never_overlap() -> None:
+def test_narrow_column_groups_are_shortened_so_labels_never_overlap() -> None:
     from dashboards.figures.heatmap import _groups
 
     _shapes, notes = _groups(["privacy", "clinical", "clinical", "clinical", "clinical"], False)
     narrow, wide = notes
-    assert narrow["textangle"] == -35 and narrow["xanchor"] == "left"
-    assert "textangle" not in wide
+    assert narrow["text"] == "<b>pr…</b>" and narrow["hovertext"] == "privacy"
+    assert wide["text"] == "<b>clinical</b>" and "textangle" not in narrow
+
+
+def test_funnel_names_and_colours_only_the_departments_at_or_above_a_limit() -> None:
+    depts = pl.DataFrame(
+        {
+            "department": ["A", "B", "C", "D"],
+            "patient_days": [5000.0, 9000.0, 6000.0, 7000.0],
+            "harm_events": [20, 30, 60, 22],
+        }
+    )
+    traces = {t["name"]: t for t in figures.funnel(depts).to_dict()["data"]}
+    high = traces["Department above the 99.8% limit"]
+    assert list(high["text"]) == ["C"] and high["mode"] == "markers+text"
+    calm = traces["Department within limits"]
+    assert sorted(calm["text"]) == ["A", "B", "D"] and calm["mode"] == "markers"  # hover only
+
+
+def test_near_miss_bars_say_why_they_are_empty() -> None:
+    ratio = pl.DataFrame(
+        {
+            "department": ["A", "B", "C"],
+            "near_misses": [40, None, 30],
+            "harm_events": [20, 12, 0],
+            "ratio": [2.0, None, None],
+        }
+    )
+    fig = figures.near_miss_ratio(ratio).to_dict()
+    assert list(fig["data"][0]["text"]) == [
+        "2.0 : 1",
+        "hidden: a count under 11",
+        "no harm events",
+    ]
+
+
+def test_overview_axis_starts_just_below_the_lowest_department() -> None:
+    from dashboards.figures.overview import zoom_floor
+
+    assert zoom_floor([0.92, 0.97, 1.0, 0.9]) == pytest.approx(0.85)
+    assert zoom_floor([0.3, None, float("nan")]) == pytest.approx(0.25)
+    assert zoom_floor([]) == 0.0
+    depts = pl.DataFrame(
+        {
+            "name": ["A", "B"],
+            "service_line": ["M", "S"],
+            "n_required": [50, 60],
+            "n_compliant": [48, 59],
+            "compliance": [0.96, 0.983],
+            "lo": [0.93, 0.95],
+            "hi": [0.99, 1.0],
+            "weakest": ["CPR", "CPR"],
+        }
+    )
+    fig = figures.department_compliance(depts, 0.9).to_dict()
+    assert fig["layout"]["xaxis"]["range"][0] == pytest.approx(0.85)
+    assert "axis starts at 85%" in fig["layout"]["title"]["text"]
+
+
+def test_activity_labels_use_definitions_then_competencies_and_stay_distinct() -> None:
+    from dashboards.queries.safety import activity_labels
+
+    ids = [f"https://lms/courses/C{i}/au/assessment" for i in (1, 2, 3)] + ["https://lms/x/y"]
+    known = {ids[0]: "Sepsis: assessment", ids[1]: "Falls: assessment"}
+    labels = activity_labels(ids, known, {"C3": "Dysphagia"})
+    assert labels == ["Sepsis", "Falls", "Dysphagia", "x/y"]
+    same = activity_labels(ids[:2], {ids[0]: "Falls", ids[1]: "Falls"}, {})
+    assert same == ["Falls", "Falls (2)"]
+
+
+def test_linkage_rows_never_show_an_implausible_irr() -> None:
+    from dashboards.queries.linkage import _clean, irr_text
+
+    wild = _clean({"irr": 2.1e31, "irr_lo": 0.0, "irr_hi": float("inf"), "estimable": True})
+    assert wild["estimable"] is False and wild["irr"] is None
+    assert "did not converge" in wild["reason"] and irr_text(wild) == "not estimable"
+    fine = _clean({"irr": 1.18, "irr_lo": 1.02, "irr_hi": 1.37, "estimable": True})
+    assert irr_text(fine) == "1.18 (1.02 to 1.37)" and fine["reason"] is None
+    told = _clean({"irr": None, "estimable": False, "reason": "Too few events."})
+    assert told["reason"] == "Too few events."

@@ -175,7 +175,7 @@ def test_as_of_selects_the_earlier_month(mod_reader: FlaskClient) -> None:
 def test_missing_census_is_flagged(mod_reader: FlaskClient) -> None:
     overview = mod_reader.get("/dashboards/").get_data(as_text=True)
     assert "Census missing for 2026-01: Ward F" in overview
-    assert "2 xAPI actors (15 statements) match no staff member" in overview
+    assert "3 xAPI actors (3 statements) match no staff member" in overview
     safety = mod_reader.get("/dashboards/safety").get_data(as_text=True)
     assert "No census for: Ward F" in safety
     assert safety.count("Association, not causation") >= 3

@@ -206,7 +206,7 @@ DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
         pytest.skip("Debian chromium + chromium-driver not installed (run `make browsers`)")
-    from tests.dashboards.test_browser import driver
+    from tests.dashboards.conftest import driver
 
     gen = driver.__wrapped__()  # type: ignore[attr-defined]
     drv = next(gen)
