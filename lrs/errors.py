@@ -64,6 +64,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
+        if status in BAD_INPUT:
+            log.warning(
+                "refused %s %s: %d %s", request.method, request.path[:200], status, exc.name
+            )
         resp = error_response(status, exc.description or exc.name)
         for key, value in exc.get_headers():
             if key.lower() not in ("content-type", "content-length"):
