@@ -71,7 +71,7 @@ class Tally:
             self.server_errors += 1
         if status in (200, 204) and probe.statement_id is not None and problem is None:
             self.accepted_statements += 1
-        if status == 204 and probe.document is not None and probe.method == "PUT":
+        if status == 204 and probe.document is not None and problem is None:
             self.accepted_documents += 1
         if problem is not None:
             self.problems.append(problem[:300])

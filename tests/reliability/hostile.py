@@ -226,7 +226,10 @@ def _agent_param(draw: st.DrawFn) -> str:
 def document_probes(draw: st.DrawFn) -> Probe:
     """PUT or POST of a JSON document (fragment inside) to one of the three document resources."""
     route, has_activity, has_agent = draw(st.sampled_from(_DOC_ROUTES))
-    doc_id = draw(st.sampled_from(["d1", "d2", "é", "%F0%9F%98%80"]))
+    # Mostly a fresh id, so that a PUT with If-None-Match: * creates (and is read back);
+    # sometimes a shared one, so that POST merges into a stored document.
+    fresh = uuid.uuid4().hex
+    doc_id = draw(st.sampled_from([fresh, fresh, "d1", "é", "%F0%9F%98%80"]))
     key = "stateId" if route.endswith("state") else "profileId"
     query = [f"{key}={doc_id}"]
     if has_activity:

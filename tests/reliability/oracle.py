@@ -79,11 +79,22 @@ def check(send: Sender, probe: Probe) -> tuple[int, str | None]:
         return answer.status, _error_shaped(answer)
     if probe.statement_id is not None and answer.status in (200, 204):
         return answer.status, _statement_back(send, probe)
-    if probe.document is not None and probe.method == "PUT" and answer.status == 204:
-        back = send("GET", probe.path, b"", {})
-        if back.body != probe.document:
-            return answer.status, f"document read back differs: {back.body[:200]!r}"
+    if probe.document is not None and answer.status == 204:
+        return answer.status, _document_back(send, probe)
     return answer.status, None
+
+
+def _document_back(send: Sender, probe: Probe) -> str | None:
+    """PUT: the same bytes; POST: a JSON object holding every posted property unchanged."""
+    back = send("GET", probe.path, b"", {})
+    if probe.method == "PUT":
+        ok = back.body == probe.document
+        return None if ok else f"document read back differs: {back.body[:200]!r}"
+    posted = json.loads(probe.body)
+    stored = json.loads(back.body)
+    if not isinstance(stored, dict) or any(stored.get(k) != v for k, v in posted.items()):
+        return f"merged document lost a posted property: {back.body[:200]!r}"
+    return None
 
 
 def _statement_back(send: Sender, probe: Probe) -> str | None:
