@@ -277,3 +277,28 @@ def test_hostile_json_never_gets_a_server_error(
         assert problem is None, (status, problem, probe.method, probe.path[:200], probe.body[:200])
 
     run()
+
+
+class _CountingStream:
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = b"a" * (65536 if size < 0 else min(size, 65536))
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize("declared,drained", [(30 * 1024 * 1024, 30 * 1024 * 1024), (10**12, 0)])
+def test_oversized_body_is_drained_up_to_the_bound_then_413(
+    client: FlaskClient, headers: dict[str, str], declared: int, drained: int
+) -> None:
+    """Within LRS_MAX_DRAIN_BYTES the body is read (and discarded) before the 413; above it, not."""
+    stream = _CountingStream()
+    resp = client.post(
+        "/xapi/statements",
+        headers={**headers, "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input": stream, "CONTENT_LENGTH": str(declared)},
+    )
+    assert _err(resp, 413)["rule"] == "max_body_bytes"
+    assert stream.read_bytes == drained
