@@ -62,11 +62,17 @@ browsers:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	else echo "chromium/chromium-driver missing: run 'sudo make browsers' (browser tests will be skipped)"; fi
 
-.PHONY: fuzz soak
-# Longer randomised fuzzing: hypothesis property tests and schemathesis on a live server.
-fuzz: $(STAMP)
+.PHONY: fuzz fuzz-hostile soak
+# Longer randomised fuzzing: the hostile-JSON campaign (FUZZ_MINUTES per route family, sqlite and
+# mongomock in parallel, gunicorn as deployed; report in var/fuzz/), then hypothesis property
+# tests and schemathesis on a live server.
+fuzz: fuzz-hostile
 	LRS_FUZZ_EXAMPLES=$${LRS_FUZZ_EXAMPLES:-2000} $(BIN)/pytest -q -s \
 		tests/reliability/test_properties.py tests/reliability/test_schemathesis.py
+
+fuzz-hostile: $(STAMP)
+	LRS_FUZZ_BIG=1 nice -n 10 $(BIN)/python -m tests.reliability.fuzz_campaign \
+		--minutes $${FUZZ_MINUTES:-10} --backend sqlite --backend mongomock --out var/fuzz/report.json
 
 # Longer concurrency and crash runs (LRS_SOAK_SCALE multiplies rounds and kills).
 soak: $(STAMP)

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from analytics.warehouse import Warehouse
 from statements.errors import BadRequest, FieldError
+from statements.safejson import check_text
 
 FORMATS = ("json", "csv", "parquet")
 SANDBOX_CONFIG = {"memory_limit": "1GB", "threads": "2"}
@@ -87,6 +88,7 @@ def _refuse(message: str, rule: str) -> BadRequest:
 
 def check_sql(sql: str) -> str:
     """The single SELECT statement in ``sql``, or ``BadRequest`` saying what is refused."""
+    check_text(sql, "sql")
     if not sql or not sql.strip():
         raise _refuse("sql is required", "required")
     try:

@@ -64,6 +64,39 @@ class Settings:
         default=10 * 1024 * 1024,
         metadata=_doc("Largest single attachment part accepted, in bytes (413 above it)."),
     )
+    max_json_depth: int = field(
+        default=64,
+        metadata=_doc(
+            "Deepest nesting of arrays/objects accepted in any JSON a client sends (bodies and "
+            "the `agent` query parameter); checked before parsing, 400 `max_json_depth` above it."
+        ),
+    )
+    max_document_bytes: int = field(
+        default=1024 * 1024,
+        metadata=_doc(
+            "Largest State / Activity Profile / Agent Profile document accepted, in bytes "
+            "(413 `max_document_bytes` above it)."
+        ),
+    )
+    max_multipart_parts: int = field(
+        default=100,
+        metadata=_doc(
+            "Most parts in one multipart/mixed statement body (400 `max_multipart_parts`)."
+        ),
+    )
+    max_query_params: int = field(
+        default=50,
+        metadata=_doc("Most query parameters in one request (400 `max_query_params`)."),
+    )
+    max_drain_bytes: int = field(
+        default=64 * 1024 * 1024,
+        metadata=_doc(
+            "An oversized body up to this size is read and discarded so that the client, "
+            "still sending, can read the 413; above it the 413 is sent and the connection "
+            "closed at once. Set the proxy's body limit (nginx `client_max_body_size`) to "
+            "`LRS_MAX_BODY_BYTES`."
+        ),
+    )
     rate_limit_per_minute: int = field(
         default=0,
         metadata=_doc(

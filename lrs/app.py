@@ -9,7 +9,7 @@ from flask import Flask, redirect
 from flask_cors import CORS
 
 from config.settings import Settings
-from lrs import errors, headers, limits, ops, security_headers
+from lrs import bodylimit, errors, headers, limits, ops, security_headers
 from lrs.alternate import AlternateSyntaxMiddleware
 from lrs.api import about, activities, admin, agents, dashboard_auth, documents, statements
 from lrs.api import analytics as analytics_api
@@ -40,7 +40,7 @@ def create_app(
     """Build the WSGI app. ``store`` and ``clock`` are injectable for tests."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)  # no public static route
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body_bytes, settings.max_document_bytes)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     secret = load_secret_key(settings.secret_key, settings.data_dir)
     app.config["SECRET_KEY"] = secret
@@ -64,6 +64,7 @@ def create_app(
         max_age=86400,
     )
     ops.register(app)
+    bodylimit.register(app)
     headers.register(app)
     errors.register(app)
     limits.register(app)

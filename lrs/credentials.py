@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from statements.errors import BadRequest, FieldError
+from statements.safejson import check_text
 from statements.store.base import Credential
 from statements.timefmt import format_us, to_us
 
@@ -110,7 +111,14 @@ def new_credential(
     secret: str | None = None,
     expires: str | None = None,
 ) -> tuple[Credential, str]:
-    """A credential and its clear secret (shown once; only the hash is stored)."""
+    """A credential and its clear secret (shown once; only the hash is stored).
+
+    Text that cannot be stored (a lone surrogate, e.g. from undecodable command-line bytes) is
+    a 400 naming the field.
+    """
+    for field_name, text in (("name", name), ("key", key), ("secret", secret)):
+        if text is not None:
+            check_text(text, field_name)
     scope_list = tuple(dict.fromkeys(scopes))
     unknown = [s for s in scope_list if s not in SCOPES]
     if unknown or not scope_list:

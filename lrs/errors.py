@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from lrs.bodylimit import body_limit, drain_after_overflow, too_large
 from statements.errors import LRSError, Unauthorized
 
 log = logging.getLogger(__name__)
+BAD_INPUT = (400, 413)
+
+
+def _log_bad_input(exc: LRSError) -> None:
+    """One WARNING line per refused request (no traceback): a flood of bad input stays readable.
+
+    The ``lrs_rejections`` metric counts the same requests by status and rule.
+    """
+    first = exc.errors[0] if exc.errors else None
+    rule = f"{first.rule} at {first.path}" if first else "-"
+    log.warning(
+        "refused %s %s: %d %s (%s)",
+        request.method,
+        request.path[:200],
+        exc.status,
+        exc.message[:200],
+        rule[:200],
+    )
 
 
 def error_response(
@@ -28,14 +47,27 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(LRSError)
     def _domain(exc: LRSError) -> Response:
+        if exc.status in BAD_INPUT:
+            _log_bad_input(exc)
         resp = error_response(exc.status, exc.message, [e.as_dict() for e in exc.errors])
         if isinstance(exc, Unauthorized):
             resp.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
         return resp
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        # A chunked body ran over the limit while being read: discard the rest, name the limit.
+        drain_after_overflow()
+        limit, setting = body_limit(request.path)
+        return _domain(too_large(limit, setting, "the body ran over the limit"))
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
+        if status in BAD_INPUT:
+            log.warning(
+                "refused %s %s: %d %s", request.method, request.path[:200], status, exc.name
+            )
         resp = error_response(status, exc.description or exc.name)
         for key, value in exc.get_headers():
             if key.lower() not in ("content-type", "content-length"):

@@ -22,7 +22,6 @@ signatures (:mod:`statements.signature`); :func:`build_multipart` writes the GET
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +32,7 @@ from typing import Any
 
 from werkzeug.http import parse_options_header
 
+from statements import safejson
 from statements.errors import BadRequest, ErrorCollector, FieldError
 from statements.signature import SIGNATURE_CONTENT_TYPE, SIGNATURE_USAGE_TYPE, check_signature
 from statements.store.base import Attachment
@@ -54,14 +54,27 @@ def _bad(path: str, rule: str, message: str) -> BadRequest:
     )
 
 
-def parse_multipart(raw: bytes, content_type_header: str) -> tuple[Any, list[Attachment]]:
+def parse_multipart(
+    raw: bytes,
+    content_type_header: str,
+    max_parts: int = 100,
+    max_depth: int = safejson.DEFAULT_MAX_DEPTH,
+) -> tuple[Any, list[Attachment]]:
     """The JSON statement payload (first part) and the attachment parts of a multipart body.
 
+    More than ``max_parts`` parts (counted by their delimiters before any parsing) is a 400
+    ``max_multipart_parts``; the statements part is parsed with :func:`statements.safejson.loads`.
     Each attachment's ``sha2`` is its ``X-Experience-API-Hash`` in lower case, verified against
     the part's bytes; its ``content_type`` is the part's Content-Type (``application/
     octet-stream`` when the part declares none). Parts repeating a hash are kept once.
     """
     boundary = _boundary(content_type_header)
+    delimiters = raw.count(b"--" + boundary.encode("ascii")) - 1  # the close delimiter too
+    if delimiters > max_parts:
+        raise BadRequest(
+            f"more than {max_parts} multipart parts (LRS_MAX_MULTIPART_PARTS)",
+            [FieldError("$", "max_multipart_parts", f"at most {max_parts} parts")],
+        )
     head = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
     message = BytesParser(policy=HTTP).parsebytes(head + raw)
     if message.defects:
@@ -71,7 +84,7 @@ def parse_multipart(raw: bytes, content_type_header: str) -> tuple[Any, list[Att
     parts = [p for p in payload_parts if isinstance(p, Message)] if message.is_multipart() else []
     if not parts:
         raise _bad("$", "multipart", "the body holds no parts")
-    payload = _statements_part(parts[0])
+    payload = _statements_part(parts[0], max_depth)
     attachments: dict[str, Attachment] = {}
     for index, part in enumerate(parts[1:], start=1):
         attachment = _attachment_part(part, index)
@@ -99,7 +112,7 @@ def _check_part(part: Message, path: str) -> None:
         raise _bad(path, "multipart", "a part must not itself be multipart")
 
 
-def _statements_part(part: Message) -> Any:
+def _statements_part(part: Message, max_depth: int) -> Any:
     path = "part[0]"
     _check_part(part, path)
     if part.get("Content-Type") is None or part.get_content_type() != JSON_TYPE:
@@ -107,13 +120,7 @@ def _statements_part(part: Message) -> Any:
     encoding = str(part.get("Content-Transfer-Encoding", "binary")).strip().lower()
     if encoding not in _IDENTITY_ENCODINGS:
         raise _bad(path, "content_transfer_encoding", f"{encoding!r} is not allowed here")
-    raw = _body(part)
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise _bad(path, "utf8", "the statements part is not UTF-8") from exc
-    except ValueError as exc:
-        raise _bad(path, "json", f"the statements part is not valid JSON ({exc})") from exc
+    return safejson.loads(_body(part), max_depth, path)
 
 
 def _attachment_part(part: Message, index: int) -> Attachment:

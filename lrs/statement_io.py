@@ -11,6 +11,7 @@ from flask import Response, request
 from lrs.extensions import services
 from lrs.limits import check_attachment_sizes
 from lrs.multipart import build_multipart, check_parts, parse_multipart
+from statements import safejson
 from statements.errors import BadRequest, FieldError
 from statements.formats import parse_accept_language, render
 from statements.query import QueryOptions
@@ -21,13 +22,13 @@ JSON_TYPE = "application/json"
 
 
 def parse_json(raw: bytes) -> Any:
-    """Parse a JSON body; 400 naming the position when it is not JSON."""
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadRequest("body is not UTF-8", [FieldError("$", "utf8", str(exc))]) from exc
-    except ValueError as exc:
-        raise BadRequest("body is not valid JSON", [FieldError("$", "json", str(exc))]) from exc
+    """Parse a JSON body with :func:`statements.safejson.loads` (depth, text, numbers, keys)."""
+    return safejson.loads(raw, services().settings.max_json_depth)
+
+
+def json_body() -> Any:
+    """This request's body as JSON (any Content-Type), or 400 naming what is wrong."""
+    return parse_json(request.get_data(cache=True))
 
 
 def read_statement_body() -> tuple[Any, list[Attachment]]:
@@ -35,8 +36,14 @@ def read_statement_body() -> tuple[Any, list[Attachment]]:
     mimetype = request.mimetype.lower()
     raw = request.get_data(cache=True)
     if mimetype == "multipart/mixed":
-        payload, parts = parse_multipart(raw, request.headers.get("Content-Type", ""))
-        check_attachment_sizes(parts, services().settings.max_attachment_bytes)
+        settings = services().settings
+        payload, parts = parse_multipart(
+            raw,
+            request.headers.get("Content-Type", ""),
+            max_parts=settings.max_multipart_parts,
+            max_depth=settings.max_json_depth,
+        )
+        check_attachment_sizes(parts, settings.max_attachment_bytes)
         return payload, parts
     if mimetype not in (JSON_TYPE, ""):
         raise BadRequest(

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from statements import safejson
 from statements.errors import BadRequest, Conflict, FieldError, PreconditionFailed
 
 STATE = "state"
@@ -177,17 +178,25 @@ def is_json_type(content_type: str) -> bool:
     return media_type(content_type) == JSON_TYPE
 
 
-def check_body(content: bytes, content_type: str) -> None:
-    """Refuse a body declared ``application/json`` that is not JSON (Communication 3.2)."""
+def check_body(
+    content: bytes, content_type: str, max_depth: int = safejson.DEFAULT_MAX_DEPTH
+) -> None:
+    """Refuse a body declared ``application/json`` that is not JSON (Communication 3.2).
+
+    Parsed by :func:`statements.safejson.loads`: too deep, lone surrogates, NaN, duplicate keys
+    are 400s naming the path, so a stored JSON document always merges and reads back as sent.
+    """
     if is_json_type(content_type):
-        _parse(content, "$", "the document is not valid JSON")
+        _parse(content, "$", "the document is not valid JSON", max_depth)
 
 
-def _parse(content: bytes, path: str, message: str) -> Any:
+def _parse(
+    content: bytes, path: str, message: str, max_depth: int = safejson.DEFAULT_MAX_DEPTH
+) -> Any:
     try:
-        return json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest(message, [FieldError(path, "json", str(exc))]) from exc
+        return safejson.loads(content, max_depth, path)
+    except BadRequest as exc:
+        raise BadRequest(f"{message}: {exc.message}", exc.errors) from exc
 
 
 def merge_json(existing: Document, content: bytes, content_type: str) -> bytes:
@@ -200,7 +209,7 @@ def merge_json(existing: Document, content: bytes, content_type: str) -> bytes:
             "POST merges only application/json documents",
             [FieldError("Content-Type", "json_merge", "both documents must be application/json")],
         )
-    old = _parse(existing.content, "stored", "the stored document is not valid JSON")
+    old = _parse(existing.content, "stored", "the stored document is not valid JSON", 10_000)
     new = _parse(content, "$", "the posted document is not valid JSON")
     if not isinstance(old, dict) or not isinstance(new, dict):
         where = "$" if isinstance(old, dict) else "stored"

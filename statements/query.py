@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from statements import safejson
 from statements.errors import BadRequest, FieldError
 from statements.timefmt import parse_param
 
@@ -143,7 +143,12 @@ def load_single_id(params: Mapping[str, str]) -> tuple[str, bool] | None:
     return _uuid(str(sid if sid is not None else vid), name), vid is not None
 
 
-def load_query(params: Mapping[str, str], version: str, page_limit: int) -> StatementQuery:
+def load_query(
+    params: Mapping[str, str],
+    version: str,
+    page_limit: int,
+    max_depth: int = safejson.DEFAULT_MAX_DEPTH,
+) -> StatementQuery:
     """Build a :class:`StatementQuery` from GET parameters; 400 naming the bad parameter."""
     from statements.ifi import agent_key
     from statements.validate import validate_agent
@@ -159,12 +164,7 @@ def load_query(params: Mapping[str, str], version: str, page_limit: int) -> Stat
         )
     agent = None
     if "agent" in params:
-        try:
-            agent_obj = json.loads(params["agent"])
-        except ValueError as exc:
-            raise BadRequest(
-                "agent is not JSON", [FieldError("agent", "json", "must be an Agent/Group JSON")]
-            ) from exc
+        agent_obj = safejson.loads_text(params["agent"], max_depth, "agent")
         agent = agent_key(validate_agent(agent_obj, version, path="agent"))
         if agent is None:
             raise BadRequest(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from analytics.imports.spec import PATIENT_IDENTIFIERS, Column, Kind
+from statements import safejson
+from statements.errors import BadRequest
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
@@ -110,9 +111,11 @@ def _jsonl_rows(kind: Kind, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            rows.append((number, {"__shape__": f"not JSON: {exc.msg}"}))
+            obj = safejson.loads_text(raw)
+        except BadRequest as exc:
+            where = exc.errors[0] if exc.errors else None
+            detail = f"{where.rule} at {where.path}: " if where else ""
+            rows.append((number, {"__shape__": f"not JSON: {detail}{exc.message}"}))
             continue
         if not isinstance(obj, dict):
             rows.append((number, {"__shape__": "each line must be a JSON object"}))

@@ -15,6 +15,7 @@ from analytics.resources import secret_for, warehouse_for
 from lrs.audit import audit_event, chain_status, parse_since
 from lrs.auth import require
 from lrs.extensions import services
+from lrs.statement_io import json_body
 from statements.errors import BadRequest, FieldError, Forbidden
 
 bp = Blueprint("admin", __name__)
@@ -58,7 +59,7 @@ def post_erase() -> Response:
     svc = services()
     if not svc.settings.allow_erasure:
         raise Forbidden("erasure is disabled: set LRS_ALLOW_ERASURE=true to allow it")
-    body = request.get_json(silent=True)
+    body = json_body() if request.is_json else None
     if not isinstance(body, dict) or set(body) != {"agent"}:
         raise BadRequest(
             "body must be {'agent': {...}}", [FieldError("$", "json", "expected {'agent': ...}")]

@@ -20,6 +20,7 @@ from lrs.audit import audit_event, import_detail
 from lrs.auth import authenticate, require
 from lrs.extensions import services
 from lrs.ops.metrics import metrics_of
+from lrs.statement_io import json_body
 from statements.errors import BadRequest, FieldError, Forbidden
 
 bp = Blueprint("analytics", __name__)
@@ -95,7 +96,7 @@ def post_import(kind: str) -> Response:
 
 
 def _sql_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = json_body() if request.is_json else None
     if not isinstance(body, dict):
         raise BadRequest(
             "body must be a JSON object", [FieldError("$", "json", "expected {'sql': ...}")]

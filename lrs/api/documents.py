@@ -17,7 +17,6 @@ the id non-empty, ``since`` a timestamp; unknown or repeated parameters are refu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from lrs.auth import require
 from lrs.conditional import precondition, stamp_body, stamp_document
 from lrs.extensions import services
 from lrs.headers import api_version
+from statements import safejson
 from statements.documents import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,
@@ -80,10 +80,7 @@ def activity_param() -> str:
 def agent_param(version: str, allow_group: bool) -> dict[str, Any]:
     """``agent``: required JSON Agent (or identified Group when ``allow_group``)."""
     raw = required_param("agent")
-    try:
-        agent = json.loads(raw)
-    except ValueError as exc:
-        raise _bad("agent", "json", "is not valid JSON") from exc
+    agent = safejson.loads_text(raw, services().settings.max_json_depth, "agent")
     if not isinstance(agent, dict):
         raise _bad("agent", "type", "must be a JSON Agent object")
     if agent.get("objectType") == "Group" and not allow_group:
@@ -175,8 +172,8 @@ def _write(res: Resource) -> Response:
     assert doc_id is not None
     content = request.get_data(cache=True)
     content_type = request.headers.get("Content-Type") or DEFAULT_TYPE
-    check_body(content, content_type)
     svc = services()
+    check_body(content, content_type, svc.settings.max_json_depth)
     write = svc.store.put_document if request.method == "PUT" else svc.store.merge_document
     doc = write(
         scope, doc_id, content, content_type, svc.clock(), precondition(res.kind, api_version())

@@ -127,7 +127,9 @@ def get_statements() -> Response:
         if principal.only_mine and rec.authority_key != _mine():
             raise NotFound(f"no statement {sid}")
         return statement_response(rec, options)
-    query = load_query(params, api_version(), svc.settings.statement_page_limit)
+    query = load_query(
+        params, api_version(), svc.settings.statement_page_limit, svc.settings.max_json_depth
+    )
     if principal.only_mine:
         query = replace(query, authority=_mine())
     return _page(query, options)

@@ -97,8 +97,17 @@ class LiveServer:
         return self.proc.wait(timeout=60)
 
 
-def start(data_dir: Path, workers: int = 2, threads: int = 4, **extra: str) -> LiveServer:
-    """Start gunicorn on ``data_dir``; return once ``/xapi/about`` answers."""
+def start(
+    data_dir: Path,
+    workers: int = 2,
+    threads: int = 4,
+    app_spec: str = "lrs.app:create_app()",
+    **extra: str,
+) -> LiveServer:
+    """Start gunicorn on ``data_dir``; return once ``/xapi/about`` answers.
+
+    ``app_spec`` is the WSGI app gunicorn loads (default: the deployed factory).
+    """
     port = free_port()
     log = data_dir.parent / f"gunicorn-{port}.log"
     env = server_env(data_dir, port, LRS_WORKERS=str(workers), LRS_THREADS=str(threads), **extra)
@@ -110,7 +119,7 @@ def start(data_dir: Path, workers: int = 2, threads: int = 4, **extra: str) -> L
                 "gunicorn",
                 "-c",
                 "config/gunicorn.conf.py",
-                "lrs.app:create_app()",
+                app_spec,
             ],
             cwd=ROOT,
             env=env,
