@@ -104,13 +104,22 @@ def refresh(
                     progress(len(keep))
             if len(keep) < len(batch):
                 break
-        enrich(conn, after_seq=start)
-        conn.execute("DELETE FROM etl_state")
-        conn.execute(
-            "INSERT INTO etl_state SELECT ?, (SELECT max(stored) FROM statements_all), ?, ?",
-            [last, datetime.now(UTC), as_of],
-        )
+        finish(conn, start, last, as_of)
     return RefreshResult(loaded, voided, last, full, as_of)
+
+
+def finish(conn: Connection, start: int, last: int, as_of: date | None = None) -> None:
+    """Enrich the rows loaded after ``start`` and move the watermark to ``last``.
+
+    The end of every load into ``statements_all``: :func:`refresh`, and bulk loaders that
+    append each batch with :func:`load_batch` right after storing it.
+    """
+    enrich(conn, after_seq=start)
+    conn.execute("DELETE FROM etl_state")
+    conn.execute(
+        "INSERT INTO etl_state SELECT ?, (SELECT max(stored) FROM statements_all), ?, ?",
+        [last, datetime.now(UTC), as_of],
+    )
 
 
 def load_batch(conn: Connection, records: list[Any], secret: bytes) -> int:
