@@ -2,7 +2,8 @@
 
 The import kinds are loaded first (reference data and staff, so statements are enriched once,
 as they arrive). Statements then go through the same path as ``POST /xapi/statements``
-(validation, preparation, ``store_batch``) in large batches, and each batch the store accepted
+(validation, preparation, ``store_batch``) in large batches, parsed and validated a few
+batches ahead in a worker process while this one stores, and each batch the store accepted
 is appended to the warehouse straight away, from the records just stored, inside one
 warehouse write: nothing is read back or parsed twice. A batch whose ``seq`` numbers do not
 follow on from the warehouse's watermark (another writer stored statements in between) is
@@ -14,18 +15,22 @@ are run by the caller, as of the hospital's last day.
 from __future__ import annotations
 
 import json
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from analytics.demo.generate import TRUTH_FILE, iter_statements
+from analytics.demo.generate import STATEMENTS_FILE, TRUTH_FILE
 from analytics.demo.tables import COLUMNS
 from analytics.etl import finish, load_batch, watermark
 from analytics.imports.load import import_file
 from analytics.warehouse import Connection, Warehouse
+from statements.errors import FieldError, StatementValidationError
 from statements.ingest import prepare_batch, store_batch
 from statements.store.base import StatementRecord
 from statements.validate import validate_statements
@@ -35,6 +40,8 @@ IMPORT_ORDER = tuple(COLUMNS)
 
 #: statements per validation batch and store transaction.
 BATCH_SIZE = 5000
+#: processes that parse and validate while this one stores (the demo machine has 2 cores).
+VALIDATION_WORKERS = 1
 
 Progress = Callable[[int], None]
 
@@ -55,18 +62,66 @@ class LoadReport:
         return dict(self.__dict__)
 
 
-def _batches(directory: Path, size: int) -> Iterator[list[dict[str, Any]]]:
-    it = iter_statements(directory)
-    while chunk := list(islice(it, size)):
-        yield chunk
+def _line_batches(directory: Path, size: int) -> Iterator[list[str]]:
+    with (directory / STATEMENTS_FILE).open(encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip())
+        while chunk := list(islice(lines, size)):
+            yield chunk
+
+
+Checked = tuple[list[dict[str, Any]] | None, tuple[str, list[tuple[str, str, str]]] | None]
+
+
+def parse_and_validate(lines: list[str]) -> Checked:
+    """Parse and validate one batch of JSON lines (run in a worker process): (batch, error)."""
+    try:
+        return validate_statements([json.loads(line) for line in lines], "1.0.3"), None
+    except StatementValidationError as exc:
+        return None, (exc.message, [(e.path, e.rule, e.message) for e in exc.errors])
+
+
+def _batch_of(checked: Checked) -> list[dict[str, Any]]:
+    batch, error = checked
+    if error is not None:
+        raise StatementValidationError(error[0], [FieldError(*e) for e in error[1]])
+    assert batch is not None
+    return batch
+
+
+def validated_batches(
+    directory: Path, size: int, workers: int = VALIDATION_WORKERS
+) -> Iterator[list[dict[str, Any]]]:
+    """The statements of ``directory``, parsed and validated, in batches of ``size``.
+
+    With ``workers`` > 0 the parsing and validation run in that many worker processes, a few
+    batches ahead of the caller (who stores them meanwhile); 0 runs them in this process.
+    """
+    batches = _line_batches(directory, size)
+    if workers <= 0:
+        for lines in batches:
+            yield _batch_of(parse_and_validate(lines))
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of open stores or threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[Checked]] = deque()
+        for lines in batches:
+            pending.append(pool.submit(parse_and_validate, lines))
+            if len(pending) > workers + 1:
+                yield _batch_of(pending.popleft().result())
+        while pending:
+            yield _batch_of(pending.popleft().result())
+
+
+def store_valid(store: Any, batch: list[dict[str, Any]], authority: dict[str, Any]) -> list[Any]:
+    """Prepare and store validated statements as ``POST /xapi/statements`` does; the new ones."""
+    now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
+    records = prepare_batch(batch, authority=authority, api_version="1.0.3", now_us=now_us)
+    return store_batch(store, records)
 
 
 def store_chunk(store: Any, chunk: list[dict[str, Any]], authority: dict[str, Any]) -> list[Any]:
     """Validate, prepare and store one batch as ``POST /xapi/statements`` does; the new records."""
-    batch = validate_statements(chunk, "1.0.3")
-    now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
-    records = prepare_batch(batch, authority=authority, api_version="1.0.3", now_us=now_us)
-    return store_batch(store, records)
+    return store_valid(store, validate_statements(chunk, "1.0.3"), authority)
 
 
 def load_statements(
@@ -77,20 +132,22 @@ def load_statements(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     stored: Callable[[list[Any]], None] | None = None,
+    workers: int = VALIDATION_WORKERS,
 ) -> tuple[int, int]:
     """Validate, prepare and store every statement; return (read, inserted).
 
-    ``stored`` receives each batch of records the store inserted (with their ``seq``).
+    ``stored`` receives each batch of records the store inserted (with their ``seq``);
+    ``workers`` is the number of validation processes (see :func:`validated_batches`).
     """
     read = inserted = 0
-    for chunk in _batches(directory, batch_size):
-        fresh = store_chunk(store, chunk, authority)
+    for batch in validated_batches(directory, batch_size, workers):
+        fresh = store_valid(store, batch, authority)
         if stored is not None and fresh:
             stored(fresh)
         inserted += len(fresh)
-        read += len(chunk)
+        read += len(batch)
         if progress is not None:
-            progress(len(chunk))
+            progress(len(batch))
     return read, inserted
 
 
@@ -171,6 +228,7 @@ def load_all_statements(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     refresh_progress: Progress | None = None,
+    workers: int = VALIDATION_WORKERS,
 ) -> tuple[int, int]:
     """Every statement into the store and, batch by batch, the warehouse; then the marker.
 
@@ -187,7 +245,13 @@ def load_all_statements(
                 refresh_progress(len(records))
 
         counts = load_statements(
-            store, directory, authority, batch_size=batch_size, progress=progress, stored=stored
+            store,
+            directory,
+            authority,
+            batch_size=batch_size,
+            progress=progress,
+            stored=stored,
+            workers=workers,
         )
         append.finish()
         mark_demo(conn, truth.get("seed"), date.fromisoformat(truth["window"]["end"]))
@@ -204,6 +268,7 @@ def load_demo(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     refresh_progress: Progress | None = None,
+    workers: int = VALIDATION_WORKERS,
 ) -> LoadReport:
     """Imports, then statements into the store and the warehouse, then the demo marker.
 
@@ -222,6 +287,7 @@ def load_demo(
         batch_size=batch_size,
         progress=progress,
         refresh_progress=refresh_progress,
+        workers=workers,
     )
     report.seed, report.end = truth.get("seed"), end.isoformat()
     return report

@@ -12,6 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from analytics.demo_load import (
     WarehouseAppender,
     load_all_statements,
@@ -20,6 +22,7 @@ from analytics.demo_load import (
 )
 from analytics.etl import refresh, watermark
 from analytics.warehouse import Warehouse
+from statements.errors import StatementValidationError
 from statements.store import open_store
 from tests.factories import make_agent, make_statement
 
@@ -60,19 +63,27 @@ def _table(wh: Warehouse) -> list[tuple[Any, ...]]:
         return conn.execute(COMPARED).fetchall()
 
 
-def test_direct_load_equals_store_then_refresh(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 1])
+def test_direct_load_equals_store_then_refresh(tmp_path: Path, workers: int) -> None:
     source = _source(tmp_path / "h", 60)
     direct_store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
     direct_store.init()
     direct = Warehouse(tmp_path / "a" / "wh.duckdb")
     seen: list[int] = []
     counts = load_all_statements(
-        direct_store, direct, source, SECRET, AUTH, batch_size=25, refresh_progress=seen.append
+        direct_store,
+        direct,
+        source,
+        SECRET,
+        AUTH,
+        batch_size=25,
+        refresh_progress=seen.append,
+        workers=workers,
     )
     assert counts == (69, 69) and sum(seen) == 69
     plain_store = open_store(f"sqlite:///{tmp_path / 'b.db'}")
     plain_store.init()
-    load_statements(plain_store, source, AUTH, batch_size=25)
+    load_statements(plain_store, source, AUTH, batch_size=25, workers=0)
     plain = Warehouse(tmp_path / "b" / "wh.duckdb")
     refresh(plain_store, plain, SECRET)
     rows = _table(direct)
@@ -101,10 +112,22 @@ def test_statements_of_another_writer_between_batches_are_caught_up(tmp_path: Pa
             if len(batches) == 1:  # another writer stores 4 statements between two batches
                 store_chunk(store, other, AUTH)
 
-        load_statements(store, source, AUTH, batch_size=10, stored=stored)
+        load_statements(store, source, AUTH, batch_size=10, stored=stored, workers=0)
         append.finish()
     assert batches[1][0] == 15  # the loader's second batch did not follow on from seq 10
     with wh.read() as conn:
         counted = conn.execute("SELECT count(*), count(DISTINCT seq), max(seq) FROM statements_all")
         assert counted.fetchone() == (39, 39, 39)
         assert watermark(conn) == 39
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_bad_statement_stops_the_load_with_its_path(tmp_path: Path, workers: int) -> None:
+    source = _source(tmp_path / "h", 12)
+    with (source / "statements.jsonl").open("a") as handle:
+        handle.write(json.dumps(make_statement(verb={"id": "not an iri"})) + "\n")
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.init()
+    with pytest.raises(StatementValidationError) as caught:
+        load_statements(store, source, AUTH, batch_size=10, workers=workers)
+    assert [e.path for e in caught.value.errors] == ["$[4].verb.id"]
