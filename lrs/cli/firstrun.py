@@ -41,7 +41,7 @@ def wants_demo(environ: dict[str, str], interactive: bool) -> bool:
     if choice in ("0", "false", "no") or not interactive:
         return False
     return click.confirm(
-        "The store is empty. Load the demo hospital (synthetic data, about a minute)?",
+        "The store is empty. Load the demo hospital (synthetic data, about two minutes)?",
         default=True,
     )
 
