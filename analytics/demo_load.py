@@ -1,31 +1,49 @@
 """Load a generated hospital (``lrs demo generate``) into the store and the warehouse.
 
-Statements go through the same path as ``POST /xapi/statements`` (validation, preparation,
-``store_batch``); then every import kind is loaded (the order does not matter for correctness,
-ANALYTICS.md §2), the warehouse is refreshed, a ``demo_marker`` row is written so the
-dashboards can show a "DEMO DATA" banner, and the models run as of the hospital's last day.
+The import kinds are loaded first (reference data and staff, so statements are enriched once,
+as they arrive). Statements then go through the same path as ``POST /xapi/statements``
+(validation, preparation, ``store_batch``) in large batches, parsed and validated a few
+batches ahead in a worker process while this one stores, and each batch the store accepted
+is appended to the warehouse straight away, from the records just stored, inside one
+warehouse write: nothing is read back or parsed twice. A batch whose ``seq`` numbers do not
+follow on from the warehouse's watermark (another writer stored statements in between) is
+caught up from the store instead, exactly as ``lrs analytics refresh`` would. A
+``demo_marker`` row is written so the dashboards can show a "DEMO DATA" banner; the models
+are run by the caller, as of the hospital's last day.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from analytics.demo.generate import TRUTH_FILE, iter_statements
+from analytics.demo.generate import STATEMENTS_FILE, TRUTH_FILE
 from analytics.demo.tables import COLUMNS
-from analytics.etl import refresh
+from analytics.etl import finish, load_batch, watermark
 from analytics.imports.load import import_file
-from analytics.warehouse import Warehouse
+from analytics.warehouse import Connection, Warehouse
+from statements.errors import FieldError, StatementValidationError
 from statements.ingest import prepare_batch, store_batch
+from statements.store.base import StatementRecord
 from statements.validate import validate_statements
 
 #: import kinds in a dependency-free order (reference data first reads best in the logs).
 IMPORT_ORDER = tuple(COLUMNS)
+
+#: statements per validation batch and store transaction.
+BATCH_SIZE = 5000
+#: processes that parse and validate while this one stores (the demo machine has 2 cores).
+VALIDATION_WORKERS = 1
+
+Progress = Callable[[int], None]
 
 
 @dataclass
@@ -44,10 +62,66 @@ class LoadReport:
         return dict(self.__dict__)
 
 
-def _batches(directory: Path, size: int) -> Iterator[list[dict[str, Any]]]:
-    it = iter_statements(directory)
-    while chunk := list(islice(it, size)):
-        yield chunk
+def _line_batches(directory: Path, size: int) -> Iterator[list[str]]:
+    with (directory / STATEMENTS_FILE).open(encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip())
+        while chunk := list(islice(lines, size)):
+            yield chunk
+
+
+Checked = tuple[list[dict[str, Any]] | None, tuple[str, list[tuple[str, str, str]]] | None]
+
+
+def parse_and_validate(lines: list[str]) -> Checked:
+    """Parse and validate one batch of JSON lines (run in a worker process): (batch, error)."""
+    try:
+        return validate_statements([json.loads(line) for line in lines], "1.0.3"), None
+    except StatementValidationError as exc:
+        return None, (exc.message, [(e.path, e.rule, e.message) for e in exc.errors])
+
+
+def _batch_of(checked: Checked) -> list[dict[str, Any]]:
+    batch, error = checked
+    if error is not None:
+        raise StatementValidationError(error[0], [FieldError(*e) for e in error[1]])
+    assert batch is not None
+    return batch
+
+
+def validated_batches(
+    directory: Path, size: int, workers: int = VALIDATION_WORKERS
+) -> Iterator[list[dict[str, Any]]]:
+    """The statements of ``directory``, parsed and validated, in batches of ``size``.
+
+    With ``workers`` > 0 the parsing and validation run in that many worker processes, a few
+    batches ahead of the caller (who stores them meanwhile); 0 runs them in this process.
+    """
+    batches = _line_batches(directory, size)
+    if workers <= 0:
+        for lines in batches:
+            yield _batch_of(parse_and_validate(lines))
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of open stores or threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[Checked]] = deque()
+        for lines in batches:
+            pending.append(pool.submit(parse_and_validate, lines))
+            if len(pending) > workers + 1:
+                yield _batch_of(pending.popleft().result())
+        while pending:
+            yield _batch_of(pending.popleft().result())
+
+
+def store_valid(store: Any, batch: list[dict[str, Any]], authority: dict[str, Any]) -> list[Any]:
+    """Prepare and store validated statements as ``POST /xapi/statements`` does; the new ones."""
+    now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
+    records = prepare_batch(batch, authority=authority, api_version="1.0.3", now_us=now_us)
+    return store_batch(store, records)
+
+
+def store_chunk(store: Any, chunk: list[dict[str, Any]], authority: dict[str, Any]) -> list[Any]:
+    """Validate, prepare and store one batch as ``POST /xapi/statements`` does; the new records."""
+    return store_valid(store, validate_statements(chunk, "1.0.3"), authority)
 
 
 def load_statements(
@@ -55,20 +129,57 @@ def load_statements(
     directory: Path,
     authority: dict[str, Any],
     *,
-    batch_size: int = 1000,
-    progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+    stored: Callable[[list[Any]], None] | None = None,
+    workers: int = VALIDATION_WORKERS,
 ) -> tuple[int, int]:
-    """Validate, prepare and store every statement; return (read, inserted)."""
+    """Validate, prepare and store every statement; return (read, inserted).
+
+    ``stored`` receives each batch of records the store inserted (with their ``seq``);
+    ``workers`` is the number of validation processes (see :func:`validated_batches`).
+    """
     read = inserted = 0
-    for chunk in _batches(directory, batch_size):
-        batch = validate_statements(chunk, "1.0.3")
-        now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
-        records = prepare_batch(batch, authority=authority, api_version="1.0.3", now_us=now_us)
-        inserted += len(store_batch(store, records))
-        read += len(chunk)
+    for batch in validated_batches(directory, batch_size, workers):
+        fresh = store_valid(store, batch, authority)
+        if stored is not None and fresh:
+            stored(fresh)
+        inserted += len(fresh)
+        read += len(batch)
         if progress is not None:
-            progress(len(chunk))
+            progress(len(batch))
     return read, inserted
+
+
+class WarehouseAppender:
+    """Appends just-stored records to ``statements_all`` while the watermark stays contiguous."""
+
+    def __init__(self, store: Any, conn: Connection, secret: bytes) -> None:
+        self.store, self.conn, self.secret = store, conn, secret
+        self.start = self.last = watermark(conn)
+        conn.execute("DELETE FROM statements_all WHERE seq > ?", [self.start])  # as refresh does
+        self._catch_up()  # statements stored before this load and not refreshed yet
+
+    def _append(self, records: Sequence[StatementRecord]) -> None:
+        load_batch(self.conn, list(records), self.secret)
+        self.last = records[-1].seq
+
+    def _catch_up(self) -> None:
+        for batch in self.store.iter_since(self.last, BATCH_SIZE):
+            self._append(batch)
+
+    def __call__(self, records: list[StatementRecord]) -> None:
+        """Append ``records`` (just stored), or catch up from the store if others came between."""
+        seqs = [r.seq for r in records]
+        if seqs == list(range(self.last + 1, self.last + 1 + len(seqs))):
+            self._append(records)
+        else:  # someone else stored statements in between: read them in seq order
+            self._catch_up()
+
+    def finish(self) -> None:
+        """Enrich the appended rows and move the watermark (the end of a refresh)."""
+        self._catch_up()
+        finish(self.conn, self.start, self.last)
 
 
 def truth_of(directory: Path) -> dict[str, Any]:
@@ -77,29 +188,74 @@ def truth_of(directory: Path) -> dict[str, Any]:
     return result
 
 
-def load_imports(warehouse: Warehouse, directory: Path, secret: bytes, today: date) -> LoadReport:
+def load_imports(
+    warehouse: Warehouse,
+    directory: Path,
+    secret: bytes,
+    today: date,
+    progress: Progress | None = None,
+) -> LoadReport:
     """Import every ``<kind>.csv`` of the directory; rejected row counts per kind."""
     report = LoadReport()
     for kind in IMPORT_ORDER:
         path = directory / f"{kind}.csv"
-        if not path.exists():
-            continue
-        result = import_file(warehouse, kind, path.read_bytes(), "csv", secret, today=today)
-        if result.refused:
-            raise ValueError(f"{kind}.csv refused: {result.refused}")
-        report.imports[kind] = result.loaded
-        report.rejected[kind] = len(result.errors)
+        if path.exists():
+            result = import_file(warehouse, kind, path.read_bytes(), "csv", secret, today=today)
+            if result.refused:
+                raise ValueError(f"{kind}.csv refused: {result.refused}")
+            report.imports[kind] = result.loaded
+            report.rejected[kind] = len(result.errors)
+        if progress is not None:
+            progress(1)
     return report
 
 
-def mark_demo(warehouse: Warehouse, seed: int | None, end: date | None) -> None:
+def mark_demo(conn: Connection, seed: int | None, end: date | None) -> None:
     """Write the one-row ``demo_marker`` table (generated_at, seed, end_date)."""
+    conn.execute(
+        "CREATE OR REPLACE TABLE demo_marker (generated_at TIMESTAMPTZ, seed BIGINT, end_date DATE)"
+    )
+    conn.execute("INSERT INTO demo_marker VALUES (?, ?, ?)", [datetime.now(UTC), seed, end])
+
+
+def load_all_statements(
+    store: Any,
+    warehouse: Warehouse,
+    directory: Path,
+    secret: bytes,
+    authority: dict[str, Any],
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+    refresh_progress: Progress | None = None,
+    workers: int = VALIDATION_WORKERS,
+) -> tuple[int, int]:
+    """Every statement into the store and, batch by batch, the warehouse; then the marker.
+
+    Returns (read, inserted). ``progress`` counts statements read and stored,
+    ``refresh_progress`` statements appended to the warehouse.
+    """
+    truth = truth_of(directory)
     with warehouse.write() as conn:
-        conn.execute(
-            "CREATE OR REPLACE TABLE demo_marker "
-            "(generated_at TIMESTAMPTZ, seed BIGINT, end_date DATE)"
+        append = WarehouseAppender(store, conn, secret)
+
+        def stored(records: list[Any]) -> None:
+            append(records)
+            if refresh_progress is not None:
+                refresh_progress(len(records))
+
+        counts = load_statements(
+            store,
+            directory,
+            authority,
+            batch_size=batch_size,
+            progress=progress,
+            stored=stored,
+            workers=workers,
         )
-        conn.execute("INSERT INTO demo_marker VALUES (?, ?, ?)", [datetime.now(UTC), seed, end])
+        append.finish()
+        mark_demo(conn, truth.get("seed"), date.fromisoformat(truth["window"]["end"]))
+    return counts
 
 
 def load_demo(
@@ -109,23 +265,29 @@ def load_demo(
     secret: bytes,
     authority: dict[str, Any],
     *,
-    batch_size: int = 1000,
-    progress: Callable[[int], None] | None = None,
-    refresh_progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+    refresh_progress: Progress | None = None,
+    workers: int = VALIDATION_WORKERS,
 ) -> LoadReport:
-    """Statements, imports, refresh and demo marker (the models are run by the caller).
+    """Imports, then statements into the store and the warehouse, then the demo marker.
 
-    ``progress`` counts statements stored, ``refresh_progress`` statements loaded into the
-    warehouse (for progress bars).
+    ``progress`` counts statements read and stored and ``refresh_progress`` statements
+    appended to the warehouse (for progress bars). The models are run by the caller.
     """
     truth = truth_of(directory)
     end = date.fromisoformat(truth["window"]["end"])
-    read, inserted = load_statements(
-        store, directory, authority, batch_size=batch_size, progress=progress
-    )
     report = load_imports(warehouse, directory, secret, end)
-    report.statements, report.inserted = read, inserted
+    report.statements, report.inserted = load_all_statements(
+        store,
+        warehouse,
+        directory,
+        secret,
+        authority,
+        batch_size=batch_size,
+        progress=progress,
+        refresh_progress=refresh_progress,
+        workers=workers,
+    )
     report.seed, report.end = truth.get("seed"), end.isoformat()
-    refresh(store, warehouse, secret, progress=refresh_progress)
-    mark_demo(warehouse, report.seed, end)
     return report

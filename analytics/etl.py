@@ -110,12 +110,7 @@ def refresh(
                     progress(len(keep))
             if len(keep) < len(batch):
                 break
-        enrich(conn, after_seq=start)
-        conn.execute("DELETE FROM etl_state")
-        conn.execute(
-            "INSERT INTO etl_state SELECT ?, (SELECT max(stored) FROM statements_all), ?, ?",
-            [last, datetime.now(UTC), as_of],
-        )
+        finish(conn, start, last, as_of)
     return RefreshResult(loaded, voided, last, full, as_of)
 
 
@@ -131,6 +126,20 @@ def as_of_refusal(as_of: date, first_stored_us: int) -> Conflict:
     )
     detail = f"no waiting statement was stored on or before {as_of.isoformat()}"
     return Conflict(message, [FieldError("as_of", "stored_after_as_of", detail)])
+
+
+def finish(conn: Connection, start: int, last: int, as_of: date | None = None) -> None:
+    """Enrich the rows loaded after ``start`` and move the watermark to ``last``.
+
+    The end of every load into ``statements_all``: :func:`refresh`, and bulk loaders that
+    append each batch with :func:`load_batch` right after storing it.
+    """
+    enrich(conn, after_seq=start)
+    conn.execute("DELETE FROM etl_state")
+    conn.execute(
+        "INSERT INTO etl_state SELECT ?, (SELECT max(stored) FROM statements_all), ?, ?",
+        [last, datetime.now(UTC), as_of],
+    )
 
 
 def load_batch(conn: Connection, records: list[Any], secret: bytes) -> int:

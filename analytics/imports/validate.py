@@ -99,9 +99,18 @@ def _csv_rows(kind: Kind, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(names):
-            yield line, {"__shape__": f"{len(values)} values for {len(names)} columns"}
+            yield line, _shape_error(names, values)
             continue
         yield line, dict(zip(names, values, strict=True))
+
+
+def _shape_error(names: list[str], values: list[str]) -> dict[str, Any]:
+    """The row error for a CSV row with too few or too many values, naming the column."""
+    counted = f"{len(values)} values for {len(names)} columns"
+    if len(values) < len(names):
+        missing = names[len(values) :]
+        return {"__shape__": f"{counted}: missing {', '.join(missing)}", "__column__": missing[0]}
+    return {"__shape__": f"{counted}: extra values after {names[-1]}", "__column__": names[-1]}
 
 
 def _jsonl_rows(kind: Kind, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -133,7 +142,7 @@ def check_rows(kind: Kind, rows: Iterator[tuple[int, dict[str, Any]]]) -> Checke
     for line, raw in rows:
         out.read += 1
         if "__shape__" in raw:
-            out.errors.append(_err(line, "", str(raw["__shape__"])))
+            out.errors.append(_err(line, str(raw.get("__column__", "")), str(raw["__shape__"])))
             continue
         typed, errors = _check_row(kind, line, raw)
         if not errors:

@@ -30,7 +30,8 @@ def _settings() -> Settings:
 
 
 def _fail(exc: LRSError) -> None:
-    details = "; ".join(f"{e.path}: {e.message}" for e in exc.errors)
+    """Exit with the error once: field details only when they add to the message."""
+    details = "; ".join(f"{e.path}: {e.message}" for e in exc.errors if e.message != exc.message)
     raise click.ClickException(exc.message + (f" ({details})" if details else ""))
 
 
@@ -158,11 +159,13 @@ def sql_cmd(query: str, fmt: str, out: Path | None, identity: bool) -> None:
 
 @main.command("export")
 @click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def export_cmd(fmt: str, directory: Path) -> None:
-    """Write the warehouse tables as Parquet into DIRECTORY (statements by month)."""
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+def export_cmd(fmt: str, directory: Path | None) -> None:
+    """Write the warehouse tables as Parquet into DIRECTORY (default: <data_dir>/exports)."""
+    settings = _settings()
+    directory = directory or settings.data_dir / "exports"
     try:
-        written = export_parquet(warehouse_for(_settings()), directory)
+        written = export_parquet(warehouse_for(settings), directory)
     except LRSError as exc:
         _fail(exc)
     audit_settings(_settings(), "analytics.export", {"directory": str(directory), "items": written})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from analytics.demo_load import load_demo, truth_of
+from analytics.demo_load import BATCH_SIZE, load_demo, truth_of
 from analytics.model_settings import from_settings
 from analytics.monthly import frame
 from analytics.resources import secret_for, warehouse_for
@@ -93,7 +93,7 @@ def cleared_cmd(task: str, on: datetime, fmt: str) -> None:
 
 @demo.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True)
 @click.option("--no-models", is_flag=True, help="Skip the model run after loading.")
 def load_cmd(directory: Path, batch_size: int, no_models: bool) -> None:
     """Load a generated hospital: statements via the store, imports, refresh, models."""

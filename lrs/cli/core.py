@@ -123,11 +123,16 @@ def credentials_add(
     click.echo(f"expires: {cred.expires or 'never'}")
 
 
+#: the header row of ``lrs credentials list`` (tab-separated, like its rows).
+CREDENTIAL_COLUMNS = ("key", "name", "scopes", "created", "state", "expires", "last_used")
+
+
 @credentials.command("list")
 def credentials_list() -> None:
     """List credentials (never their secrets): key, name, scopes, created, state, expires, used."""
     store = _store(_settings())
     now = system_clock_us()
+    click.echo("\t".join(CREDENTIAL_COLUMNS))
     for cred in store.list_credentials():  # type: ignore[attr-defined]
         state = "revoked" if cred.revoked else "expired" if expired(cred, now) else "active"
         click.echo(

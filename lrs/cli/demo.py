@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -14,7 +16,9 @@ from analytics.demo.generate import (
     GENERATE_STEPS,
     generate,
 )
+from config.settings import Settings
 from lrs.cli.core import main
+from lrs.cli.demo_run import CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR
 
 
 @main.group()
@@ -68,3 +72,46 @@ def generate_command(seed: int, out: str, staff: int, months: int, end: object) 
     )
     for kind, count in summary.rows.items():
         click.echo(f"  {kind}.csv: {count} rows")
+
+
+@demo.command("remove")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove_command(yes: bool) -> None:
+    """Leave the demo: delete the store, warehouse and demo files of LRS_DATA_DIR (SQLite).
+
+    Stop the server first. Everything in that store goes, including anything added to it while
+    the demo was loaded; the next ``lrs start`` finds an empty store.
+    """
+    settings = Settings.from_env()
+    try:
+        doomed = demo_files(settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not yes:
+        click.confirm(
+            f"Delete the demo store and warehouse in {settings.data_dir} (stop the server first)?",
+            abort=True,
+        )
+    for path in doomed:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    click.echo(f"demo removed from {settings.data_dir}; `lrs start` now starts on an empty store")
+
+
+def demo_files(settings: Settings) -> list[Path]:
+    """The files ``lrs demo remove`` deletes; ValueError when there is no demo to remove."""
+    data_dir = settings.data_dir
+    if not (data_dir / CREDENTIAL_FILE).exists() and not (data_dir / SOURCE_DIR).exists():
+        raise ValueError(f"no demo in {data_dir} (no {CREDENTIAL_FILE})")
+    url = settings.resolved_store_url
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"the demo store is {url}: drop that database to leave the demo")
+    store = Path(url[len("sqlite:///") :])
+    warehouse = settings.resolved_warehouse_path
+    identity = warehouse.with_name(warehouse.stem + ".identity.duckdb")
+    files = [store, warehouse, identity]
+    files += [p.with_name(p.name + s) for p in files for s in ("-wal", "-shm", ".wal", ".lock")]
+    files += [data_dir / n for n in (CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR)]
+    return [p for p in files if p.exists()]

@@ -9,7 +9,7 @@ from marshmallow import validates_schema
 
 from statements import fields as f
 from statements.rules import COMPONENTS_BY_TYPE, check_interaction
-from statements.schemas.base import Array, Object, XapiSchema, raise_issues
+from statements.schemas.base import Array, MemoSchema, Object, XapiSchema, raise_issues
 
 
 class InteractionComponentSchema(XapiSchema):
@@ -48,7 +48,7 @@ class DefinitionSchema(XapiSchema):
         raise_issues(check_interaction(data))
 
 
-class ActivitySchema(XapiSchema):
+class ActivitySchema(MemoSchema):
     """An Activity: an IRI ``id`` and an optional definition."""
 
     objectType = f.Constant("Activity", rule="object_type")

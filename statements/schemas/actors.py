@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, validates_schema
 
 from statements import fields as f
 from statements.rules import check_agent, check_authority, check_group
-from statements.schemas.base import Array, Dispatch, Object, XapiSchema, raise_issues
+from statements.schemas.base import Array, Dispatch, MemoSchema, Object, XapiSchema, raise_issues
 
 
 class AccountSchema(XapiSchema):
@@ -19,7 +19,7 @@ class AccountSchema(XapiSchema):
     name = f.String(required=True)
 
 
-class _IfiFields(XapiSchema):
+class _IfiFields(MemoSchema):
     """Properties shared by Agents and Groups."""
 
     name = f.String()

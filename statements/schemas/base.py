@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.types import ErrorMessages
 from marshmallow.validate import Length
 
-from statements.fields import BASE_MESSAGES, tag
+from statements.fields import BASE_MESSAGES, XAPI_VERSION, tag
 from statements.rules import Issue
 
 
@@ -32,6 +34,47 @@ class XapiSchema(Schema):
         "unknown": tag("unknown_property", "Property not allowed here."),
         "type": tag("type", "Expected a JSON object."),
     }
+
+
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+class MemoSchema(XapiSchema):
+    """An :class:`XapiSchema` that remembers the objects it accepted (a bounded memo).
+
+    Loading is a pure function of the object and the active rules version, so an object equal
+    to one accepted before (same canonical JSON: sorted keys, ``1``, ``1.0`` and ``true`` kept
+    apart) under the same version is accepted again without re-running every field. Verbs,
+    Activities, Agents and contexts repeat across a batch (one course, one registration, one
+    learner), which makes bulk validation several times faster. Refusals are not memoised:
+    they are rare and their messages are built fresh. At most ``memo_size`` objects are kept
+    (oldest dropped first).
+    """
+
+    memo_size = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memo: dict[tuple[str, str], Any] = {}
+        self._memo_lock = threading.Lock()
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        """``Schema.load``, answered from the memo for an object accepted before."""
+        if any(v is not None for v in kwargs.values()) or type(data) is not dict:
+            return super().load(data, **kwargs)  # many / partial / unknown given: no memo
+        try:
+            key = (XAPI_VERSION.get(), _canonical(data))
+        except (TypeError, ValueError):  # not plain JSON: no memo
+            return super().load(data)
+        with self._memo_lock:
+            if key in self._memo:
+                return self._memo[key]
+        result = super().load(data)
+        with self._memo_lock:
+            if len(self._memo) >= self.memo_size:
+                del self._memo[next(iter(self._memo))]
+            self._memo[key] = result
+        return result
 
 
 class Object(fields.Nested):

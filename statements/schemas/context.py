@@ -11,7 +11,7 @@ from marshmallow.types import ErrorMessages
 from statements import fields as f
 from statements.schemas.activities import ACTIVITY
 from statements.schemas.actors import AGENT, GROUP, Actor
-from statements.schemas.base import Array, Object, XapiSchema
+from statements.schemas.base import Array, MemoSchema, Object, XapiSchema
 
 
 class OneOrMoreActivities(fields.Field[Any]):
@@ -82,7 +82,7 @@ def _statement_ref() -> Schema:
     return STATEMENT_REF
 
 
-class ContextSchema(XapiSchema):
+class ContextSchema(MemoSchema):
     """The context of a statement."""
 
     registration = f.UUID()

@@ -9,7 +9,7 @@ from marshmallow import validates_schema
 
 from statements import fields as f
 from statements.rules import check_score
-from statements.schemas.base import Object, XapiSchema, raise_issues
+from statements.schemas.base import MemoSchema, Object, XapiSchema, raise_issues
 
 
 class ScoreSchema(XapiSchema):
@@ -25,7 +25,7 @@ class ScoreSchema(XapiSchema):
         raise_issues(check_score(data))
 
 
-class ResultSchema(XapiSchema):
+class ResultSchema(MemoSchema):
     """The outcome of a statement."""
 
     score = Object(ScoreSchema())

@@ -16,6 +16,7 @@ from statements.schemas.base import (
     Array,
     Dispatch,
     Forbidden,
+    MemoSchema,
     Object,
     XapiSchema,
     object_type_error,
@@ -27,7 +28,7 @@ from statements.schemas.result import RESULT
 OBJECT_TYPES = ("Activity", "Agent", "Group", "StatementRef", "SubStatement")
 
 
-class VerbSchema(XapiSchema):
+class VerbSchema(MemoSchema):
     """A Verb: an IRI ``id`` and an optional ``display`` language map."""
 
     id = f.IRI(required=True)

@@ -33,10 +33,14 @@ def test_refresh_import_sql_export(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert out.exit_code == 0 and out.output.splitlines() == ["department_id", "icu"]
     out = runner.invoke(main, ["sql", "DELETE FROM staff"])
     assert out.exit_code == 1 and "only SELECT" in out.output
+    first = out.output.splitlines()[0]
+    assert first.count("only SELECT") == 1, first  # the error is printed once, not "X (sql: X)"
     out = runner.invoke(main, ["analytics", "unmatched"])
     assert out.exit_code == 0 and "0 unmatched" in out.output
     out = runner.invoke(main, ["export", "--format", "parquet", str(tmp_path / "pq")])
     assert out.exit_code == 0 and (tmp_path / "pq" / "staff.parquet").exists()
+    out = runner.invoke(main, ["export", "--format", "parquet"])  # default: inside the data dir
+    assert out.exit_code == 0 and (tmp_path / "exports" / "staff.parquet").exists(), out.output
 
 
 def test_refresh_as_of_before_anything_stored_fails_clearly(

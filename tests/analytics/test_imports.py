@@ -185,7 +185,18 @@ def test_unknown_and_missing_columns_refuse_the_file(wh: Warehouse) -> None:
 def test_row_shape_and_duplicate_key_errors(wh: Warehouse) -> None:
     report = load(wh, "roles", "role_code,role_family\nrn,clinical\nrn,admin\nmd\n")
     assert report["loaded"] == 1
-    assert [(e["line"], e["column"]) for e in report["errors"]] == [(3, "role_code"), (4, "")]
+    assert [(e["line"], e["column"]) for e in report["errors"]] == [
+        (3, "role_code"),
+        (4, "role_family"),
+    ]
+    assert report["errors"][1]["reason"] == "1 values for 2 columns: missing role_family"
+
+
+def test_long_row_names_the_last_column(wh: Warehouse) -> None:
+    report = load(wh, "roles", "role_code,role_family\nrn,clinical,extra\n")
+    assert [(e["column"], e["reason"]) for e in report["errors"]] == [
+        ("role_family", "3 values for 2 columns: extra values after role_family")
+    ]
 
 
 def test_staff_and_certifications_are_pseudonymised(wh: Warehouse) -> None:

@@ -189,6 +189,17 @@ def test_cli_add_rotate_revoke_are_audited_and_never_log_secrets(
     new_secret = rotated.output.split("secret:")[1].split()[0]
     listed = runner.invoke(main, ["credentials", "list"])
     assert "2031-01-01T00:00:00.000Z" in listed.output and "never used" in listed.output
+    header, row = listed.output.splitlines()
+    assert header.split("\t") == [
+        "key",
+        "name",
+        "scopes",
+        "created",
+        "state",
+        "expires",
+        "last_used",
+    ]
+    assert len(row.split("\t")) == 7 and row.startswith("lms\t")
     assert "first-Secret-value" not in listed.output and new_secret not in listed.output
     assert runner.invoke(main, ["credentials", "revoke", "lms"]).exit_code == 0
     assert runner.invoke(main, ["credentials", "rotate", "nobody"]).exit_code != 0
