@@ -9,6 +9,7 @@ from lrs.cli import (
     demo,  # noqa: F401
     erase,  # noqa: F401
     firstrun,  # noqa: F401
+    forward,  # noqa: F401
     migrate,  # noqa: F401
 )
 from lrs.cli.core import main
