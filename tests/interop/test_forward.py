@@ -159,3 +159,26 @@ def test_attachments_go_as_multipart(store: Any, tmp_path: Path, clock: FakeCloc
     drain(forwarder)
     assert target.store.get_attachments([sha])[sha].content == content
     same_statements(store, target.store)
+
+
+def _delete_seq(store: Any, seq: int) -> None:
+    if hasattr(store, "db"):
+        store.db.statements.delete_one({"seq": seq})
+    else:
+        conn = store._conn()
+        conn.execute("DELETE FROM statements WHERE seq = ?", (seq,))
+
+
+def test_a_gap_in_the_sequence_holds_delivery_until_it_settles(
+    store: Any, tmp_path: Path, clock: FakeClock
+) -> None:
+    forwarder, target = setup(store, tmp_path, clock, batch_size=10)
+    post(store, [statement(n) for n in range(5)], clock)
+    _delete_seq(store, 3)  # a batch still committing elsewhere looks like this gap
+    assert forwarder.run_once() == 2
+    assert forwarder.fwd.get_destination("central").watermark == 2
+    clock.advance(30)
+    assert forwarder.run_once() == 0  # younger than LRS_FORWARD_SETTLE_S
+    clock.advance(31)
+    assert forwarder.run_once() == 2  # settled: taken as final (erased / rolled back)
+    assert len(target.all_ids()) == 4
