@@ -6,6 +6,7 @@ from lrs.cli import (
     analytics,  # noqa: F401
     analytics_models,  # noqa: F401
     audit,  # noqa: F401
+    bulk,  # noqa: F401
     demo,  # noqa: F401
     erase,  # noqa: F401
     firstrun,  # noqa: F401
