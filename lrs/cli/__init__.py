@@ -12,6 +12,7 @@ from lrs.cli import (
     firstrun,  # noqa: F401
     forward,  # noqa: F401
     migrate,  # noqa: F401
+    pull,  # noqa: F401
 )
 from lrs.cli.core import main
 
