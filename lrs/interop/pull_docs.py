@@ -54,8 +54,8 @@ def owners_since(store: Any, after_seq: int) -> Owners:
 
 def _ids(client: XapiClient, resource: str, params: dict[str, str]) -> list[str]:
     reply = client.request("GET", client.url(resource, params))
-    if reply.status == 404:
-        return []
+    if reply.status in (404, 405, 501):
+        return []  # the source has no such resource (Ralph, for one, keeps no documents)
     if reply.status != 200:
         raise PullError(f"{resource}: {reply.snippet()}")
     found = reply.json()
