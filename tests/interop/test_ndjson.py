@@ -127,3 +127,30 @@ def test_cli_round_trip_through_files(tmp_path: Path) -> None:
     )
     assert "0 stored, 12 already here" in again.output
     same_statements(make_store("sqlite", tmp_path / "src"), make_store("sqlite", tmp_path / "dst"))
+
+
+def test_bulk_commands_do_not_load_the_analytics_stack() -> None:
+    import subprocess
+    import sys
+
+    from tests.reliability.server import ROOT
+
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom lrs.cli import main\n"
+        "r = CliRunner().invoke(main, ['statements', 'import', '--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('analytics', 'statsmodels', 'scipy', 'duckdb', 'polars')))\n"
+        "r = CliRunner().invoke(main, ['analytics', '--help'])\n"
+        "assert r.exit_code == 0 and 'warehouse' in r.output, r.output\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
