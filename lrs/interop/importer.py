@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lrs.learning import LearnedCache, collect
 from lrs.multipart import check_parts
 from statements.errors import LRSError
 from statements.ingest import prepare_batch, store_batch
@@ -58,6 +59,7 @@ class Importer:
     stored: int = 0
     existing: int = 0
     refused: int = 0
+    learned: LearnedCache = field(default_factory=LearnedCache)
 
     def add(
         self, items: Sequence[tuple[int, dict[str, Any]]], attachments: AttachmentLookup
@@ -91,6 +93,7 @@ class Importer:
             statements, authority=self.authority, api_version=self.version, now_us=self.clock()
         )
         fresh = store_batch(self.store, records, parts)
+        self._learn([r.body for r in fresh])
         self.stored += len(fresh)
         self.existing += len(records) - len(fresh)
         self.interop.record_provenance(
@@ -99,6 +102,19 @@ class Importer:
                 for r, b in zip(records, bodies, strict=True)
             ]
         )
+
+
+    def _learn(self, bodies: list[dict[str, Any]]) -> None:
+        """Activities and Agents for their resources, as a POST without ``define`` would."""
+        activities, agents = collect(bodies)
+        new_activities, activity_prints = self.learned.fresh(activities, "a")
+        new_agents, agent_prints = self.learned.fresh(agents, "g")
+        if new_activities:
+            self.store.upsert_activity_definitions(new_activities, False)
+            self.learned.remember(activity_prints)
+        if new_agents:
+            self.store.record_agents(new_agents)
+            self.learned.remember(agent_prints)
 
 
 def _rejected(item: tuple[int, dict[str, Any]], exc: LRSError) -> Rejected:

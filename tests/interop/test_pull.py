@@ -85,6 +85,8 @@ def test_pull_copies_statements_voids_attachments_and_documents(
     }
     here = store.get_by_ids([statement(5)["id"]])[statement(5)["id"]].body
     assert here["authority"] == PULL_AUTH
+    assert store.get_activity(statement(5)["object"]["id"])["id"] == statement(5)["object"]["id"]
+    assert store.get_agent_person(agent_key({"mbox": "mailto:l0@example.org"})) is not None
     assert pull_documents(src, store, owners_since(store, state.first_seq or 0), clock()) == 4
     docs = {
         (d.scope.kind, d.document_id, d.content, d.content_type) for d in store.iter_documents()
