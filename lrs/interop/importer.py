@@ -103,7 +103,6 @@ class Importer:
             ]
         )
 
-
     def _learn(self, bodies: list[dict[str, Any]]) -> None:
         """Activities and Agents for their resources, as a POST without ``define`` would."""
         activities, agents = collect(bodies)
