@@ -124,7 +124,11 @@ def forward_run(once: bool) -> None:
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     while not stopping:
-        sent = forwarder.run_once()
+        try:
+            sent = forwarder.run_once()
+        except LRSError as exc:  # store busy or unreachable: wait and go on
+            click.echo(f"forwarding paused: {exc}", err=True)
+            sent = 0
         if sent:
             click.echo(f"delivered {sent}")
             continue

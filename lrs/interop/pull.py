@@ -106,6 +106,8 @@ class Puller:
 
     def run(self, params: dict[str, str], page_size: int = 500) -> PullState:
         """Crawl to the end (or resume); returns the final state."""
+        if self.state.done:  # a finished pull whose verification failed: start over
+            self.state = PullState()
         st = self.state
         if st.first_seq is None:
             st.first_seq = self.importer.interop.max_seq()
