@@ -122,7 +122,12 @@ def ralph(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, Any]]]]:
             if proc.poll() is not None:
                 pytest.fail((tmp_path / "ralph.log").read_text()[-2000:])
             try:
-                if requests.get(base + "about", timeout=5).status_code == 200:
+                if (
+                    requests.get(
+                        base + "statements", auth=("puller", "pull-secret"), timeout=5
+                    ).status_code
+                    == 200
+                ):
                     break
             except requests.RequestException:
                 time.sleep(0.1)
