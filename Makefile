@@ -81,3 +81,11 @@ fuzz-hostile: $(STAMP)
 soak: $(STAMP)
 	LRS_SOAK_SCALE=$${LRS_SOAK_SCALE:-5} $(BIN)/pytest -q -s \
 		tests/reliability/test_concurrency.py tests/reliability/test_crash.py
+
+# A peer LRS written by someone else, for the pull-import test (tests/interop/test_ralph.py):
+# Ralph 5.1 with its file-system backend, in its own venv (never in the project's).
+RALPH_VENV := var/ralph
+.PHONY: ralph
+ralph:
+	test -x $(RALPH_VENV)/bin/uvicorn || ($(PYTHON) -m venv $(RALPH_VENV) && \
+		$(RALPH_VENV)/bin/pip install --quiet "ralph-malph[lrs]==5.1.0" requests)

@@ -243,6 +243,35 @@ class Settings:
         metadata=_doc("Department compliance below this is red (forecast time-to-red target)."),
     )
 
+    # -- forwarding to other LRSs (lrs forward …; docs/interop.md) --
+    forward_max_attempts: int = field(
+        default=10,
+        metadata=_doc(
+            "Forwarding: failed deliveries of one batch before its statements go to the "
+            "destination's dead-letter list (`lrs forward retry` queues them again)."
+        ),
+    )
+    forward_backoff_s: float = field(
+        default=1.0,
+        metadata=_doc("Forwarding: first retry delay in seconds, doubled after each failure."),
+    )
+    forward_backoff_cap_s: float = field(
+        default=300.0, metadata=_doc("Forwarding: longest delay between retries, in seconds.")
+    )
+    forward_poll_s: float = field(
+        default=1.0,
+        metadata=_doc(
+            "Forwarding: how often `lrs forward run` looks for new statements when idle."
+        ),
+    )
+    forward_settle_s: float = field(
+        default=60.0,
+        metadata=_doc(
+            "Forwarding: how long a gap in the statement sequence (a batch still being committed "
+            "elsewhere) holds delivery back before it is taken as final (erasure, rollback)."
+        ),
+    )
+
     @property
     def resolved_warehouse_path(self) -> Path:
         """The warehouse file, defaulting to ``<data_dir>/warehouse.duckdb``."""

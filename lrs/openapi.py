@@ -329,6 +329,47 @@ def _admin_paths() -> dict[str, Any]:
     }
 
 
+def _forward_paths() -> dict[str, Any]:
+    """Admin-scoped forwarding destinations (lrs/api/forward_admin.py; docs/interop.md)."""
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    html = {"200": {"description": "HTML status page.", "content": {"text/html": {}}}}
+    body = {
+        "required": True,
+        "content": {
+            JSON: {"schema": {"type": "object", "required": ["name", "url", "key", "secret"]}}
+        },
+    }
+    return {
+        "/admin/forward": {
+            "get": _op(
+                "Forwarding destinations and their status.", _json_ok("Status."), xapi=False
+            ),
+            "post": _op(
+                "Add a forwarding destination.",
+                _json_ok("The destination."),
+                body=body,
+                extra=("409",),
+                xapi=False,
+            ),
+        },
+        "/admin/forward/{name}": {
+            "delete": _op(
+                "Remove a destination.", _NO_CONTENT, params=[name], extra=("404",), xapi=False
+            )
+        },
+        "/admin/forward/{name}/retry": {
+            "post": _op(
+                "Queue a destination's dead letters again.",
+                _json_ok("Queued."),
+                params=[name],
+                extra=("404",),
+                xapi=False,
+            )
+        },
+        "/admin/forward/page": {"get": _op("Forwarding status page.", html, xapi=False)},
+    }
+
+
 def _components() -> dict[str, Any]:
     agent = {
         "type": "object",
@@ -405,6 +446,7 @@ def document() -> dict[str, Any]:
             },
             **_analytics_paths(),
             **_admin_paths(),
+            **_forward_paths(),
             **_ops_paths(),
         },
     }

@@ -11,6 +11,7 @@ import click
 import config
 from config.settings import Settings
 from lrs.cli.actor import audit_cli
+from lrs.cli.lazy import LazyGroup
 from lrs.credentials import (
     SCOPES,
     expired,
@@ -34,7 +35,7 @@ def _store(settings: Settings) -> object:
     return store
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 def main() -> None:
     """Readiness LRS: an xAPI 1.0.3 / 2.0 Learning Record Store."""
 

@@ -155,4 +155,13 @@ def register(app: Flask) -> None:
 @require("metrics", "admin")
 def metrics_view() -> Response:
     """Prometheus text exposition format (scope ``metrics``: give the scraper its own key)."""
-    return Response(metrics_of().exposition(), content_type=CONTENT_TYPE_LATEST)
+    body = metrics_of().exposition()
+    try:  # forwarding gauges are read from the store at scrape time (lrs/interop)
+        from lrs.extensions import services
+        from lrs.interop.forward_metrics import forward_exposition
+
+        svc = services()
+        body += forward_exposition(svc.store, svc.clock)
+    except Exception:  # a store hiccup must not hide the other metrics
+        log.exception("could not read forwarding metrics")
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
