@@ -10,6 +10,7 @@ from lrs.cli import (
     erase,  # noqa: F401
     firstrun,  # noqa: F401
     migrate,  # noqa: F401
+    simulate,  # noqa: F401
 )
 from lrs.cli.core import main
 
