@@ -4,8 +4,9 @@
         --staff 200 --dir /tmp/flags-study-demo
 
 For each seed: generate, load through the store path (cached in ``DIR/seed<S>`` so a re-run
-only re-runs the models), run the models as of the window's end, then score the flags against
-the planted truth with :func:`score_flags`. One JSON line per seed, then a summary line.
+only re-runs the models), compute the month-end series and the flags as of the window's end
+exactly as ``run_models`` does, then score the flags against the planted truth with
+:func:`score_flags`. One JSON line per seed, then a summary line.
 Thresholds are the defaults of ``FlagSettings`` (tuned on the demo generator only).
 """
 
@@ -33,6 +34,7 @@ class Truth:
     not_in_control: set[tuple[str, str]]  # planted cells (any kind): excluded from false alarms
     not_in_control_competencies: set[str]  # e.g. a protocol change: every cell of it excluded
     low_unit: tuple[str, str] | None
+    in_control: set[tuple[str, str]] | None = None  # when given, only these cells are scored
 
 
 def month_index(first: date, month: date) -> int:
@@ -85,8 +87,10 @@ def score_flags(flags: Any, truth: Truth) -> dict[str, Any]:
         )
     key = pl.concat_str("department_id", "competency_id", separator="\x1f")
     bad = {f"{a}\x1f{b}" for a, b in truth.not_in_control}
+    only = {f"{a}\x1f{b}" for a, b in truth.in_control} if truth.in_control else None
     ic = rows.filter(
-        ~key.is_in(list(bad))
+        (key.is_in(list(only)) if only is not None else pl.lit(True))
+        & ~key.is_in(list(bad))
         & ~pl.col("competency_id").is_in(list(truth.not_in_control_competencies))
         & (pl.col("flag") != "INSUFFICIENT_DATA")
     )
@@ -128,22 +132,34 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
+def flags_of(warehouse: Any, as_of: date) -> tuple[Any, float]:
+    """The flags table run_models would write (same series, same settings), and its seconds.
+
+    Only the inputs, the month-end series and the flags are computed (the other models do not
+    feed the flags), which keeps a 50-seed study affordable.
+    """
+    import time
+
+    from analytics.flags import FlagSettings, compute_flags
+    from analytics.models import ModelSettings
+    from analytics.monthly import month_ends, monthly_series, read_inputs
+
+    settings, flag_settings = ModelSettings(), FlagSettings()
+    with warehouse.read() as conn:
+        inputs = read_inputs(conn, as_of, settings)
+    ends = month_ends(as_of, max(flag_settings.window_months + 6, 18))
+    series = monthly_series(inputs, ends, settings, None)
+    started = time.perf_counter()
+    flags = compute_flags(series, inputs["competencies"], inputs["protocol_changes"], flag_settings)
+    return flags, time.perf_counter() - started
+
+
 def _run_seed(simulator: str, seed: int, staff: int, root: Path) -> dict[str, Any]:
     from bench.flags_study_sims import prepare
 
-    d = root / f"seed{seed}"
-    warehouse, as_of, truth = prepare(simulator, seed, staff, d)
-    from analytics.monthly import frame
-    from analytics.run_models import run_models
-
-    summary = run_models(warehouse, as_of)
-    with warehouse.read() as conn:
-        flags = frame(conn, "SELECT department_id, competency_id, month, flag FROM flags")
-    return {
-        "seed": seed,
-        "flags_seconds": round(summary.seconds.get("flags", 0.0), 2),
-        **score_flags(flags, truth),
-    }
+    warehouse, as_of, truth = prepare(simulator, seed, staff, root / f"seed{seed}")
+    flags, seconds = flags_of(warehouse, as_of)
+    return {"seed": seed, "flags_seconds": round(seconds, 2), **score_flags(flags, truth)}
 
 
 def main() -> None:
