@@ -157,7 +157,10 @@ def flags_of(warehouse: Any, as_of: date) -> tuple[Any, float]:
 def _run_seed(simulator: str, seed: int, staff: int, root: Path) -> dict[str, Any]:
     from bench.flags_study_sims import prepare
 
-    warehouse, as_of, truth = prepare(simulator, seed, staff, root / f"seed{seed}")
+    try:
+        warehouse, as_of, truth = prepare(simulator, seed, staff, root / f"seed{seed}")
+    except ValueError as exc:  # a seed the simulator cannot generate: reported, then replaced
+        return {"seed": seed, "error": f"{type(exc).__name__}: {exc}"}
     flags, seconds = flags_of(warehouse, as_of)
     return {"seed": seed, "flags_seconds": round(seconds, 2), **score_flags(flags, truth)}
 
@@ -171,16 +174,19 @@ def main() -> None:
     p.add_argument("--staff", type=int, default=200)
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--dir", type=Path, default=Path("/tmp/flags-study"))
+    p.add_argument("--spare", type=int, default=0, help="extra seeds replacing failed ones")
     p.add_argument("--clean", action="store_true", help="delete the cached warehouses at the end")
     a = p.parse_args()
-    seeds = list(range(a.first, a.first + a.seeds))
-    results = []
+    seeds = list(range(a.first, a.first + a.seeds + a.spare))
+    results, failed = [], []
     with ProcessPoolExecutor(a.jobs) as pool:
         args = ([a.simulator] * len(seeds), seeds, [a.staff] * len(seeds), [a.dir] * len(seeds))
         for r in pool.map(_run_seed, *args):
             print(json.dumps(r), flush=True)
-            results.append(r)
-    print(json.dumps({"summary": summarise(results)}), flush=True)
+            (failed if "error" in r else results).append(r)
+    summary = summarise(results[: a.seeds])
+    summary["failed_seeds"] = [r["seed"] for r in failed]
+    print(json.dumps({"summary": summary}), flush=True)
     if a.clean:
         shutil.rmtree(a.dir, ignore_errors=True)
 

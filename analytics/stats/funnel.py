@@ -9,6 +9,7 @@ is only used when above 1 (no under-dispersion is assumed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -83,6 +84,7 @@ def is_low(rate: float, n: int, p0: float, phi: float = 1.0) -> bool:
     return bool(classify([rate], [n], p0, phi)[0] == "LOW")
 
 
+@lru_cache(maxsize=16)
 def _winsor_factor(winsor: float) -> float:
     """E[clip(Z, q, -q)^2] for a standard normal Z winsorised at its ``winsor`` quantiles."""
     a = float(norm.ppf(1 - winsor))
@@ -136,10 +138,14 @@ def beta_binomial_lower(n: ArrayLike, p0: float, tau2: float, tail: float = 0.00
         return out
     p = float(np.clip(p0, 1e-4, 1 - 1e-4))
     size = p * (1 - p) / tau2 - 1 if tau2 > 0 else np.inf
+    units = ns[pos].astype(np.int64)
+    ks = np.arange(int(units.max()) + 1)[None, :]
     if not np.isfinite(size) or size > 1e7:
-        k = binom.ppf(tail, ns[pos], p)
+        pmf = binom.pmf(ks, units[:, None], p)
     else:
         size = max(size, 1e-3)
-        k = betabinom.ppf(tail, ns[pos], p * size, (1 - p) * size)
-    out[pos] = k / ns[pos]
+        pmf = betabinom.pmf(ks, units[:, None], p * size, (1 - p) * size)
+    cdf = np.cumsum(np.where(ks <= units[:, None], pmf, 0.0), axis=1)
+    # the tail quantile: the smallest k with P(X <= k) >= tail
+    out[pos] = (cdf < tail * (1 - 1e-9)).sum(axis=1) / units
     return out

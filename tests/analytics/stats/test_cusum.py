@@ -83,3 +83,28 @@ def test_sen_slopes_match_scipy() -> None:
     for row, (slope, low, high) in zip(y, got, strict=True):
         ref = theilslopes(row, np.arange(12.0), alpha=0.95)
         assert (slope, low, high) == pytest.approx((ref.slope, ref.low_slope, ref.high_slope))
+
+
+@pytest.mark.parametrize("tau2", [0.0, 0.001, 0.01])
+def test_beta_binomial_lower_is_the_exact_quantile(tau2: float) -> None:
+    from scipy.stats import betabinom, binom
+
+    from analytics.stats.funnel import beta_binomial_lower
+
+    n = np.array([1, 5, 10, 30, 200])
+    got = beta_binomial_lower(n, 0.93, tau2)
+    if tau2 == 0:
+        ref = binom.ppf(0.001, n, 0.93)
+    else:
+        size = 0.93 * 0.07 / tau2 - 1
+        ref = betabinom.ppf(0.001, n, 0.93 * size, 0.07 * size)
+    assert got == pytest.approx(ref / n)
+    assert np.isnan(beta_binomial_lower([0], 0.93, tau2)[0])
+
+
+def test_two_misses_in_ten_near_100_percent_are_not_low() -> None:
+    """The normal limit (0.80 at p0 = 0.97, n = 10) calls 8/10 LOW; the exact one does not."""
+    from analytics.stats.funnel import beta_binomial_lower, random_effects_lower
+
+    assert random_effects_lower([10], 0.97, 0.0)[0] + 0.01 > 0.8
+    assert beta_binomial_lower([10], 0.97, 0.0)[0] <= 0.7
