@@ -21,9 +21,10 @@ def from_settings(settings: Settings) -> tuple[ModelSettings, FlagSettings]:
         min_months=settings.flag_min_months,
         window_months=settings.flag_window_months,
         fdr_q=settings.flag_fdr_q,
-        slope_pp=abs(settings.flag_slope_pp),
         lam=settings.flag_ewma_lambda,
-        ewma_false_alarm=settings.flag_ewma_false_alarm,
+        baseline_months=settings.flag_baseline_months,
+        odds_ratio=settings.flag_odds_ratio,
         min_excess=settings.flag_min_excess,
+        min_excess_share=settings.flag_min_excess_share,
     )
     return model, flags

@@ -24,6 +24,7 @@ from analytics.models import (
     evidence,
     readiness,
 )
+from analytics.models.compliance import COMPLIANT_STATUSES
 from analytics.warehouse import Connection
 
 _TABLES = (
@@ -125,36 +126,111 @@ def readiness_at(
     )
 
 
-def status_counts(status_df: pl.DataFrame) -> pl.DataFrame:
-    """Per department x competency: how many required staff are in each non-compliant state."""
+LAPSED = ("expired", "in_grace", "overdue")
+#: a failed attempt this recent explains a lapse as ``failed_assessments`` (days)
+FAILED_RECENT_DAYS = 90
+
+
+def status_counts(status_df: pl.DataFrame, failed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per department x competency: how many required staff are in each non-compliant state.
+
+    ``failed`` (``person_key, competency_id`` with a recent failed attempt) splits the lapsed
+    staff into ``n_failed`` (lapsed or overdue after failing an assessment), ``n_expired``
+    (expired or in grace, no recent failure) and ``n_overdue`` (never passed, past the initial
+    due date, no recent failure); ``n_onboarding`` counts new hires inside their first due
+    period and ``n_established`` the rest of the required staff.
+    """
     st = pl.col("status")
+    if failed is not None and not failed.is_empty():
+        flagged = failed.select("person_key", "competency_id").unique().with_columns(f=pl.lit(True))
+        status_df = status_df.join(flagged, on=["person_key", "competency_id"], how="left")
+    else:
+        status_df = status_df.with_columns(f=pl.lit(False))
+    failed_ = pl.col("f").fill_null(False) & st.is_in(LAPSED)
     return status_df.group_by(GROUP).agg(
-        n_expired=st.is_in(["expired", "in_grace"]).sum().cast(pl.Int64),
+        n_expired=(st.is_in(["expired", "in_grace"]) & ~failed_).sum().cast(pl.Int64),
         n_update_due=(st == "update_due").sum().cast(pl.Int64),
         n_onboarding=(st == "onboarding").sum().cast(pl.Int64),
-        n_overdue=(st == "overdue").sum().cast(pl.Int64),
+        n_overdue=((st == "overdue") & ~failed_).sum().cast(pl.Int64),
+        n_failed=failed_.sum().cast(pl.Int64),
         persons=pl.col("person_key"),
     )
 
 
+def recent_failures(inputs: Inputs, on: date) -> pl.DataFrame:
+    """``person_key, competency_id`` with a failed assessment in the 90 days up to ``on``."""
+    ev = inputs.evidence
+    day = pl.col("at").dt.date()
+    start = on - timedelta(days=FAILED_RECENT_DAYS)
+    return ev.filter((pl.col("kind") == "failed") & (day > start) & (day <= on)).select(
+        "person_key", "competency_id"
+    )
+
+
+def flow_counts(prev: pl.DataFrame, cur: pl.DataFrame, end: date) -> pl.DataFrame:
+    """What changed in the month ending ``end``: renewals due and new lapses per cell.
+
+    ``n_due``: established staff compliant at the previous month end whose evidence expires
+    by ``end`` and who are still required at ``end`` (in the department they are in now);
+    ``n_lapsed``: those of them not renewed on time (expired, in grace or overdue at ``end``).
+    Staff invalidated by a protocol change (``update_due``) are neither due nor lapsed: that
+    is UPDATE_IN_PROGRESS, not a decline.
+    """
+    due = prev.filter(
+        pl.col("status").is_in(COMPLIANT_STATUSES) & (pl.col("expires_on") <= end)
+    ).select("person_key", "competency_id")
+    now = cur.filter(pl.col("status") != "update_due").select(
+        "person_key", "competency_id", "department_id", lapsed=pl.col("status").is_in(LAPSED)
+    )
+    return (
+        due.join(now, on=["person_key", "competency_id"])
+        .group_by(GROUP)
+        .agg(n_due=pl.len().cast(pl.Int64), n_lapsed=pl.col("lapsed").sum().cast(pl.Int64))
+    )
+
+
 def month_cell(
-    inputs: Inputs, on: date, settings: ModelSettings, half_lives: pl.DataFrame | None
+    inputs: Inputs,
+    on: date,
+    settings: ModelSettings,
+    half_lives: pl.DataFrame | None,
+    previous: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(status, readiness, department-month rows) on one month end."""
+    """(status, readiness, department-month rows) on one month end.
+
+    Rates use established staff: ``compliance_rate = n_compliant / n_established`` where
+    ``n_established = n_required - n_onboarding`` (new hires inside their first due period
+    are counted apart and never pull a rate down). ``previous`` (the status at the previous
+    month end) adds the month's flow, ``n_due`` and ``n_lapsed`` (see :func:`flow_counts`).
+    """
     status = status_at(inputs, on)
     ready = readiness_at(inputs, on, settings, half_lives)
     census = model_census(inputs["census"])
     comp = department_compliance(status, inputs["staff"], census).select(
-        *GROUP, "n_required", "n_compliant", "compliance_rate"
+        *GROUP, "n_required", "n_compliant"
     )
     dr = department_readiness(ready, inputs["staff"], census).select(
         *GROUP, "readiness", "readiness_lo", "readiness_hi", "readiness_state"
     )
     rows = (
         comp.join(dr, on=GROUP, how="left")
-        .join(status_counts(status), on=GROUP, how="left")
-        .with_columns(month=pl.lit(on.replace(day=1)), month_end=pl.lit(on))
+        .join(status_counts(status, recent_failures(inputs, on)), on=GROUP, how="left")
+        .with_columns(
+            n_established=pl.col("n_required") - pl.col("n_onboarding").fill_null(0),
+            month=pl.lit(on.replace(day=1)),
+            month_end=pl.lit(on),
+        )
+        .with_columns(
+            compliance_rate=pl.when(pl.col("n_established") > 0).then(
+                pl.col("n_compliant") / pl.col("n_established")
+            )
+        )
     )
+    if previous is not None:
+        rows = rows.join(flow_counts(previous, status, on), on=GROUP, how="left")
+    else:
+        rows = rows.with_columns(n_due=pl.lit(None, pl.Int64), n_lapsed=pl.lit(None, pl.Int64))
+    rows = rows.with_columns(pl.col("n_due", "n_lapsed").fill_null(0))
     return status, ready, rows
 
 
@@ -169,8 +245,15 @@ def monthly_series(
     settings: ModelSettings,
     half_lives: pl.DataFrame | None,
 ) -> pl.DataFrame:
-    """Department x competency x month rows for every month end (oldest first)."""
-    frames = [month_cell(inputs, on, settings, half_lives)[2] for on in ends]
+    """Department x competency x month rows for every month end (oldest first).
+
+    The first month end has no flow (``n_due = n_lapsed = 0``): it only seeds the next.
+    """
+    frames, previous = [], None
+    for on in ends:
+        status, _, rows = month_cell(inputs, on, settings, half_lives, previous)
+        frames.append(rows)
+        previous = status
     return pl.concat(frames, how="vertical_relaxed").sort(*GROUP, "month")
 
 

@@ -111,7 +111,7 @@ def _dept_month(series: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     for part in series.partition_by("competency_id", "month"):
         shrunk = shrink_proportions(
             part["n_compliant"].to_numpy().astype(float),
-            part["n_required"].to_numpy().astype(float),
+            part["n_established"].to_numpy().astype(float),
         )
         parts.append(
             part.with_columns(

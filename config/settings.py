@@ -212,30 +212,44 @@ class Settings:
     )
     flag_fdr_q: float = field(
         default=0.10,
-        metadata=_doc("Readiness flags: Benjamini-Hochberg q for a Mann-Kendall decline."),
-    )
-    flag_slope_pp: float = field(
-        default=1.0,
         metadata=_doc(
-            "Readiness flags: smallest decline (percentage points per month, positive) that "
-            "makes a significant trend DECLINING."
+            "Readiness flags: Benjamini-Hochberg false-discovery rate across every eligible "
+            "cell's decline chart in a month."
         ),
     )
     flag_ewma_lambda: float = field(
-        default=0.2, metadata=_doc("Readiness flags: EWMA smoothing weight (0 < lambda <= 1).")
-    )
-    flag_ewma_false_alarm: float = field(
-        default=0.01,
+        default=0.2,
         metadata=_doc(
-            "Readiness flags: chance that an in-control cell's EWMA signals anywhere in its "
-            "window (the limit is calibrated by simulation for this)."
+            "Readiness flags: smoothing weight (0 < lambda <= 1) of the display EWMA of "
+            "compliance on the trend charts (not a test)."
+        ),
+    )
+    flag_baseline_months: int = field(
+        default=6,
+        metadata=_doc(
+            "Readiness flags: first months of the series that fix each decline chart's "
+            "baseline lapse rate (it never follows a later decline down)."
+        ),
+    )
+    flag_odds_ratio: float = field(
+        default=3.0,
+        metadata=_doc(
+            "Readiness flags: rise in the odds of a renewal lapsing that the decline CUSUM is "
+            "tuned to detect (> 1)."
         ),
     )
     flag_min_excess: int = field(
-        default=3,
+        default=2,
         metadata=_doc(
-            "Readiness flags: a decline needs at least this many more established staff out of "
-            "compliance (onboarding excluded) than the baseline rate predicts."
+            "Readiness flags: a decline needs at least this many more lapsed renewals than the "
+            "baseline predicts (and at least LRS_FLAG_MIN_EXCESS_SHARE of established staff)."
+        ),
+    )
+    flag_min_excess_share: float = field(
+        default=0.10,
+        metadata=_doc(
+            "Readiness flags: a decline's excess lapses must also reach this share of the "
+            "unit's established staff (materiality scales with unit size)."
         ),
     )
     target_compliance: float = field(

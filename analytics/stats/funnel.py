@@ -9,10 +9,13 @@ is only used when above 1 (no under-dispersion is assumed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm
+from scipy.stats import betabinom, binom, norm
+
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,70 @@ def classify(rate: ArrayLike, n: ArrayLike, p0: float, phi: float = 1.0) -> NDAr
 def is_low(rate: float, n: int, p0: float, phi: float = 1.0) -> bool:
     """True when a unit's (shrunken) rate lies below the lower 99.8 % funnel limit."""
     return bool(classify([rate], [n], p0, phi)[0] == "LOW")
+
+
+@lru_cache(maxsize=16)
+def _winsor_factor(winsor: float) -> float:
+    """E[clip(Z, q, -q)^2] for a standard normal Z winsorised at its ``winsor`` quantiles."""
+    a = float(norm.ppf(1 - winsor))
+    return float(2 * ((norm.cdf(a) - 0.5) - a * norm.pdf(a)) + 2 * winsor * a * a)
+
+
+def random_effects_tau2(rate: ArrayLike, n: ArrayLike, p0: float, *, winsor: float = 0.1) -> float:
+    """Additive over-dispersion tau^2 (Spiegelhalter 2005, §3.3.2, DerSimonian-Laird form).
+
+    With winsorised z-scores z_i, within-unit variances s_i^2 = p0 (1 - p0) / n_i and weights
+    w_i = 1 / s_i^2: ``tau^2 = (N phi - (N - 1)) / (sum w - sum w^2 / sum w)`` when
+    ``N phi > N - 1``, else 0. ``phi`` is the mean squared winsorised z-score divided by its
+    expectation under a standard normal (0.68 at 10 %), so winsorising bounds the influence of
+    outlying units without biasing tau^2 down. Fewer than three units give 0.
+    """
+    r = np.asarray(rate, dtype=float)
+    ns = np.asarray(n, dtype=float)
+    keep = np.isfinite(r) & (ns > 0)
+    z = z_scores(r[keep], ns[keep], p0)
+    if len(z) < 3:
+        return 0.0
+    low, high = np.quantile(z, [winsor, 1 - winsor])
+    phi = float(np.mean(np.clip(z, low, high) ** 2)) / _winsor_factor(winsor)
+    w = ns[keep] / (p0 * (1 - p0))
+    big_n = len(z)
+    if big_n * phi <= big_n - 1:
+        return 0.0
+    return float((big_n * phi - (big_n - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+
+
+def random_effects_lower(n: ArrayLike, p0: float, tau2: float, z: float = 3.090) -> FloatArray:
+    """Lower funnel limit ``p0 - z sqrt(p0 (1 - p0) / n + tau^2)`` (NaN where n = 0)."""
+    ns = np.asarray(n, dtype=float)
+    se = np.sqrt(p0 * (1 - p0) / np.where(ns > 0, ns, np.nan) + tau2)
+    return np.asarray(np.clip(p0 - z * se, 0.0, 1.0), dtype=float)
+
+
+def beta_binomial_lower(n: ArrayLike, p0: float, tau2: float, tail: float = 0.001) -> FloatArray:
+    """Exact lower funnel limit (as a rate) from a beta-binomial with mean p0, variance tau^2.
+
+    Unit rates are Beta(a, b) with mean ``p0`` and variance ``tau2`` (the additive
+    over-dispersion; binomial when ``tau2`` is 0), so a unit's count is beta-binomial. The
+    limit is the ``tail`` quantile of the count over n: a unit is LOW when its count is below
+    it, i.e. P(X <= x) < ``tail`` (0.001 = the lower half of a 99.8 % funnel). Exact, so the
+    skew of rates near 100 % in small units does not produce false LOWs. NaN where n = 0.
+    """
+    ns = np.asarray(n, dtype=float)
+    out = np.full(ns.shape, np.nan)
+    pos = ns > 0
+    if not pos.any():
+        return out
+    p = float(np.clip(p0, 1e-4, 1 - 1e-4))
+    size = p * (1 - p) / tau2 - 1 if tau2 > 0 else np.inf
+    units = ns[pos].astype(np.int64)
+    ks = np.arange(int(units.max()) + 1)[None, :]
+    if not np.isfinite(size) or size > 1e7:
+        pmf = binom.pmf(ks, units[:, None], p)
+    else:
+        size = max(size, 1e-3)
+        pmf = betabinom.pmf(ks, units[:, None], p * size, (1 - p) * size)
+    cdf = np.cumsum(np.where(ks <= units[:, None], pmf, 0.0), axis=1)
+    # the tail quantile: the smallest k with P(X <= k) >= tail
+    out[pos] = (cdf < tail * (1 - 1e-9)).sum(axis=1) / units
+    return out

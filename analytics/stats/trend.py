@@ -151,3 +151,31 @@ def bh_qvalues(pvalues: Sequence[float] | NDArray[np.float64]) -> NDArray[np.flo
     if finite.any():
         q[finite] = multipletests(p[finite], method="fdr_bh")[1]
     return q
+
+
+def sen_slopes(values: ArrayLike, *, level: float = 0.95) -> NDArray[np.float64]:
+    """Sen's slope and its ``level`` interval for each row of a (rows x T) array at x = 0..T-1.
+
+    Vectorised form of :func:`sens_slope` for complete rows (the interval uses the Kendall
+    variance T(T-1)(2T+5)/18 of untied x, as ``scipy.stats.theilslopes`` does); rows with a
+    NaN fall back to :func:`sens_slope` on their finite points. Returns (rows x 3): slope,
+    low, high.
+    """
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    rows, t = y.shape
+    out = np.full((rows, 3), np.nan)
+    if t < 2:
+        return out
+    i, j = np.triu_indices(t, k=1)
+    slopes = np.sort((y[:, j] - y[:, i]) / (j - i), axis=1)
+    pairs = len(i)
+    z = norm.ppf(0.5 * (1 + level))
+    c = z * np.sqrt(t * (t - 1) * (2 * t + 5) / 18)
+    lo = int(np.clip(np.round((pairs - c) / 2) - 1, 0, pairs - 1))
+    hi = int(np.clip(np.round((pairs + c) / 2), 0, pairs - 1))
+    out[:, 0] = np.median(slopes, axis=1)
+    out[:, 1], out[:, 2] = slopes[:, lo], slopes[:, hi]
+    for r in np.flatnonzero(~np.isfinite(y).all(axis=1)):
+        res = sens_slope(y[r], level=level)
+        out[r] = (res.slope, res.low, res.high)
+    return out

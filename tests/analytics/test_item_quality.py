@@ -61,9 +61,11 @@ def test_no_variance_gives_null_discrimination() -> None:
 
 def test_settings_become_flag_thresholds() -> None:
     model, flags = from_settings(
-        Settings(flag_min_n=9, flag_slope_pp=-2.0, target_compliance=0.8, flag_ewma_lambda=0.3)
+        Settings(
+            flag_min_n=9, flag_min_excess_share=0.2, target_compliance=0.8, flag_ewma_lambda=0.3
+        )
     )
-    assert (flags.min_n, flags.slope_pp, flags.lam) == (9, 2.0, 0.3)
+    assert (flags.min_n, flags.min_excess_share, flags.lam) == (9, 0.2, 0.3)
     assert model.target_compliance == 0.8
     assert Settings.from_env({"LRS_FLAG_FDR_Q": "0.05"}).flag_fdr_q == 0.05
     with pytest.raises(ValueError):
