@@ -8,7 +8,6 @@ from __future__ import annotations
 from lrs.cli import (
     audit,  # noqa: F401
     bulk,  # noqa: F401
-    firstrun,  # noqa: F401
     forward,  # noqa: F401
     migrate,  # noqa: F401
     pull,  # noqa: F401

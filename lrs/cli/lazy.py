@@ -18,6 +18,7 @@ HEAVY = (
     "lrs.cli.demo",
     "lrs.cli.erase",
     "lrs.cli.simulate",
+    "lrs.cli.firstrun",
 )
 
 

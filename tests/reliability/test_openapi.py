@@ -16,6 +16,8 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 IGNORED_ENDPOINTS = {"static"}
 # HTML pages for browsers, not part of the HTTP API; still being built by the dashboards engineer.
 IGNORED_PREFIXES = ("/dashboards",)
+# "/" only redirects a browser to the dashboards.
+IGNORED_PATHS = {"/"}
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:
@@ -24,7 +26,7 @@ def routes(app: Flask) -> set[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[-1] in IGNORED_ENDPOINTS:
             continue
-        if rule.rule.startswith(IGNORED_PREFIXES):
+        if rule.rule.startswith(IGNORED_PREFIXES) or rule.rule in IGNORED_PATHS:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in set(rule.methods or ()) - IGNORED_METHODS:

@@ -36,6 +36,7 @@ PUBLIC: dict[tuple[str, str], str] = {
         "the static API description, identical for every installation and published in the "
         "source repository; holds no data"
     ),
+    ("/", "GET"): "redirects to /dashboards/ (no data; the dashboards ask for sign-in)",
     ("/dashboards/sign-in", "GET"): "the sign-in form itself",
     ("/dashboards/sign-in", "POST"): "checks key + secret itself (CSRF token required)",
     ("/dashboards/sign-out", "POST"): "ends the caller's own session (CSRF token required)",
@@ -53,7 +54,7 @@ SESSION: dict[str, str] = {
     "dashboards.safety": "analytics/read",
     "dashboards.clearance_csv": "analytics/staff",
 }
-ARGS = {"kind": "staff", "department_id": "d1", "filename": "x.css"}
+ARGS = {"kind": "staff", "department_id": "d1", "filename": "x.css", "name": "dest1"}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 ERROR_KEYS = {"error", "errors", "status"}
 
@@ -138,7 +139,7 @@ def test_every_route_refuses_strangers_and_unrelated_scopes(
 
 def test_public_routes_are_only_the_listed_ones(app: Flask) -> None:
     public_api = {rule for rule, _ in PUBLIC if not rule.startswith("/dashboards/")}
-    assert public_api == {"/xapi/about", "/healthz", "/readyz", "/openapi.json"}
+    assert public_api == {"/", "/xapi/about", "/healthz", "/readyz", "/openapi.json"}
     assert not any(r.endpoint == "static" for r in app.url_map.iter_rules())
 
 
