@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lrs.interop.client import Reply, XapiClient
+from lrs.interop.importer import attachment_hashes
 from lrs.multipart import build_multipart
 from statements.store.base import Attachment, StatementRecord
 
@@ -40,14 +41,6 @@ def outgoing(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in LRS_OWNED}
 
 
-def _hashes(body: dict[str, Any]) -> list[str]:
-    return [
-        str(a["sha2"]).lower()
-        for a in body.get("attachments") or []
-        if isinstance(a, dict) and a.get("sha2")
-    ]
-
-
 def _payload(document: Any, parts: Sequence[Attachment]) -> tuple[bytes, str]:
     raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if parts:
@@ -56,7 +49,7 @@ def _payload(document: Any, parts: Sequence[Attachment]) -> tuple[bytes, str]:
 
 
 def _parts(bodies: Sequence[dict[str, Any]], found: dict[str, Attachment]) -> list[Attachment]:
-    wanted = dict.fromkeys(h for b in bodies for h in _hashes(b))
+    wanted = dict.fromkeys(h for b in bodies for h in attachment_hashes(b))
     return [found[h] for h in wanted if h in found]
 
 
@@ -65,7 +58,7 @@ def deliver(client: XapiClient, records: Sequence[StatementRecord], store: Any) 
     if not records:
         return Outcome()
     bodies = [outgoing(r.body) for r in records]
-    hashes = [h for b in bodies for h in _hashes(b)]
+    hashes = [h for b in bodies for h in attachment_hashes(b)]
     found: dict[str, Attachment] = store.get_attachments(hashes) if hashes else {}
     raw, ctype = _payload(bodies, _parts(bodies, found))
     reply = client.request("POST", client.url("statements"), raw, ctype)

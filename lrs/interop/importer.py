@@ -123,7 +123,7 @@ def _rejected(item: tuple[int, dict[str, Any]], exc: LRSError) -> Rejected:
     )
 
 
-def _hashes(body: dict[str, Any]) -> list[str]:
+def attachment_hashes(body: dict[str, Any]) -> list[str]:
     """SHA-2 of every attachment of a statement and of its SubStatement object."""
     out = []
     for holder in (body, body.get("object")):
@@ -138,7 +138,7 @@ def _parts(statements: Sequence[dict[str, Any]], lookup: AttachmentLookup) -> li
     """The attachment parts of these statements that the source has (by hash, once each)."""
     found: dict[str, Attachment] = {}
     for body in statements:
-        for sha in _hashes(body):
+        for sha in attachment_hashes(body):
             part = found.get(sha) or lookup(sha)
             if part is not None:
                 found[sha] = part

@@ -13,13 +13,13 @@ line number, id, message, the broken rules).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from lrs.interop.importer import Importer, Rejected
+from lrs.interop.checkpoint import JsonCheckpoint
+from lrs.interop.importer import Importer, Rejected, attachment_hashes
 from statements.store.base import Attachment
 from statements.store.migrate import MOD, ids_checksum
 
@@ -33,16 +33,6 @@ class ExportResult:
     statements: int = 0
     attachments: int = 0
     checksum: str = "0" * 64
-
-
-def _hashes(body: dict[str, Any]) -> list[str]:
-    out = []
-    for holder in (body, body.get("object")):
-        if isinstance(holder, dict):
-            for att in holder.get("attachments") or []:
-                if isinstance(att, dict) and att.get("sha2"):
-                    out.append(str(att["sha2"]).lower())
-    return out
 
 
 def export_ndjson(
@@ -74,7 +64,7 @@ def export_ndjson(
 
 
 def _write_attachments(store: Any, batch: list[Any], folder: Path) -> int:
-    wanted = [h for r in batch for h in _hashes(r.body) if not (folder / h).exists()]
+    wanted = [h for r in batch for h in attachment_hashes(r.body) if not (folder / h).exists()]
     if not wanted:
         return 0
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,7 +90,7 @@ def attachment_reader(folder: Path | None) -> Callable[[str], Attachment | None]
 
 
 @dataclass
-class Checkpoint:
+class Checkpoint(JsonCheckpoint):
     """Where an import stands: resume from ``offset`` (bytes) / ``line``."""
 
     offset: int = 0
@@ -108,21 +98,6 @@ class Checkpoint:
     stored: int = 0
     existing: int = 0
     refused: int = 0
-
-    @classmethod
-    def load(cls, path: Path | None) -> Checkpoint:
-        """The saved checkpoint, or a fresh one."""
-        if path is None or not path.is_file():
-            return cls()
-        return cls(**json.loads(path.read_text()))
-
-    def save(self, path: Path | None) -> None:
-        """Write atomically (temp file + rename)."""
-        if path is None:
-            return
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self)))
-        os.replace(tmp, path)
 
 
 def _parse(number: int, raw: bytes) -> tuple[int, dict[str, Any]] | Rejected | None:

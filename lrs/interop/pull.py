@@ -13,13 +13,12 @@ every statement the source served are compared with those of the same ids found 
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lrs.interop.checkpoint import JsonCheckpoint
 from lrs.interop.client import Reply, XapiClient
 from lrs.interop.importer import Importer, Rejected
 from lrs.multipart import parse_multipart
@@ -34,7 +33,7 @@ class PullError(Exception):
 
 
 @dataclass
-class PullState:
+class PullState(JsonCheckpoint):
     """The checkpoint: where to go on, and the counts so far."""
 
     next_url: str | None = None
@@ -48,21 +47,6 @@ class PullState:
     existing: int = 0
     refused: int = 0
     first_seq: int | None = None
-
-    @classmethod
-    def load(cls, path: Path | None) -> PullState:
-        """The saved state, or a fresh one."""
-        if path is None or not path.is_file():
-            return cls()
-        return cls(**json.loads(path.read_text()))
-
-    def save(self, path: Path | None) -> None:
-        """Write atomically."""
-        if path is None:
-            return
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self)))
-        os.replace(tmp, path)
 
     @property
     def verified(self) -> bool:
