@@ -1,6 +1,6 @@
 """Power and false alarms of the readiness flags on a simulated hospital (ANALYTICS.md §7, §10).
 
-    nice -n 10 .venv/bin/python bench/flags_study.py --simulator demo --seeds 50 --jobs 1 \
+    nice -n 10 .venv/bin/python -m bench.flags_study --simulator demo --seeds 50 --jobs 1 \
         --staff 200 --dir /tmp/flags-study-demo
 
 For each seed: generate, load through the store path (cached in ``DIR/seed<S>`` so a re-run

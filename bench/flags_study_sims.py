@@ -11,23 +11,30 @@ from typing import Any
 from bench.flags_study import Truth
 
 
-def _demo(seed: int, staff: int, d: Path) -> tuple[Any, date, Truth]:
-    from analytics.demo.generate import generate
-    from analytics.demo_load import load_demo
+def _load_once(d: Path, seed: int, staff: int, generate: Any, load: Any) -> None:
+    """Generate and load one seed into ``d`` unless a previous run already did (cache)."""
     from analytics.warehouse import Warehouse
     from lrs.credentials import authority_for
     from statements.store.sqlite import SQLiteStore
 
-    if not (d / "loaded").exists():
-        shutil.rmtree(d, ignore_errors=True)
-        generate(d / "data", seed=seed, staff=staff)
-        store = SQLiteStore(str(d / "lrs.db"), synchronous="NORMAL")
-        store.init()
-        wh = Warehouse(d / "wh.duckdb")
-        load_demo(store, wh, d / "data", b"k" * 32, authority_for("study", "study"))
-        store.close()
-        (d / "lrs.db").unlink()
-        (d / "loaded").write_text(str(staff))
+    if (d / "loaded").exists():
+        return
+    shutil.rmtree(d, ignore_errors=True)
+    generate(d / "data", seed=seed, staff=staff)
+    store = SQLiteStore(str(d / "lrs.db"), synchronous="NORMAL")
+    store.init()
+    load(store, Warehouse(d / "wh.duckdb"), d / "data", b"k" * 32, authority_for("study", "study"))
+    store.close()
+    (d / "lrs.db").unlink()
+    (d / "loaded").write_text(str(staff))
+
+
+def _demo(seed: int, staff: int, d: Path) -> tuple[Any, date, Truth]:
+    from analytics.demo.generate import generate
+    from analytics.demo_load import load_demo
+    from analytics.warehouse import Warehouse
+
+    _load_once(d, seed, staff, generate, load_demo)
     truth = json.loads((d / "data" / "truth.json").read_text())
     sig = {s["id"]: s for s in truth["signals"]}
     dec, falls = sig["readiness_decline"], sig["falls_linkage"]
@@ -53,19 +60,8 @@ def _harbor(seed: int, staff: int, d: Path) -> tuple[Any, date, Truth]:
     from analytics.simulate.harbor.generate import generate
     from analytics.simulate.load import load_simulated
     from analytics.warehouse import Warehouse
-    from lrs.credentials import authority_for
-    from statements.store.sqlite import SQLiteStore
 
-    if not (d / "loaded").exists():
-        shutil.rmtree(d, ignore_errors=True)
-        generate(d / "data", seed=seed, staff=staff)
-        store = SQLiteStore(str(d / "lrs.db"), synchronous="NORMAL")
-        store.init()
-        wh = Warehouse(d / "wh.duckdb")
-        load_simulated(store, wh, d / "data", b"k" * 32, authority_for("study", "study"))
-        store.close()
-        (d / "lrs.db").unlink()
-        (d / "loaded").write_text(str(staff))
+    _load_once(d, seed, staff, generate, load_simulated)
     m = json.loads((d / "data" / "manifest.json").read_text())
     y, mo = (int(v) for v in m["window"]["first_month"].split("-"))
     declines = [

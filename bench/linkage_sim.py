@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import polars as pl
 
 from bench.linkage_study import Hospital, _census, _incidents
@@ -20,27 +19,12 @@ def sim_hospital(simulator: str, seed: int, staff: int) -> Hospital:
     """One seed of the harbor hospital, as the linkage reads it."""
     if simulator != "harbor":
         raise ValueError(f"unknown simulator {simulator!r} (demo or harbor)")
-    from analytics.simulate.harbor.calendar import Window
-    from analytics.simulate.harbor.catalogue import CROSSWALK_FILE, SKILLS
-    from analytics.simulate.harbor.generate import DEFAULT_END, DEFAULT_MONTHS
-    from analytics.simulate.harbor.plan import draw_plan
-    from analytics.simulate.harbor.safety import Safety
-    from analytics.simulate.harbor.staff import Workforce, unit_sizes
+    from analytics.simulate.harbor.catalogue import CROSSWALK_FILE
+    from analytics.simulate.harbor.generate import DEFAULT_END, DEFAULT_MONTHS, simulate
     from analytics.simulate.harbor.tables import reference_rows
-    from analytics.simulate.harbor.training import Trainer
-    from analytics.simulate.harbor.truth import compliance, gap_series
 
-    window = Window(DEFAULT_END, DEFAULT_MONTHS)
-    plan_rng, staff_rng, train_rng, safety_rng, _ = np.random.default_rng(seed).spawn(5)
-    plan = draw_plan(window, plan_rng)
-    history_start = window.first_day - max(s.recert_days for s in SKILLS) - 70
-    people = Workforce(window, staff_rng, history_start).build(
-        unit_sizes(staff), plan.wave, (plan.low[0], plan.low_share)
-    )
-    training = Trainer(window, plan, train_rng, history_start).run(people)
-    cells = compliance(window, plan, people, training)
-    safety = Safety(window, plan, safety_rng)
-    safety.build(people, gap_series(cells, plan.association[1]))
+    core = simulate(seed, staff, DEFAULT_MONTHS, DEFAULT_END)
+    window, plan, cells, safety = core.window, core.plan, core.cells, core.safety
     series = pl.DataFrame(
         [
             {

@@ -1,6 +1,6 @@
 """Coverage and false-positive study of the incident linkage on generated hospitals.
 
-    nice -n 10 .venv/bin/python bench/linkage_study.py --simulator demo --seeds 50 --jobs 1
+    nice -n 10 .venv/bin/python -m bench.linkage_study --simulator demo --seeds 50 --jobs 1
 
 Fixed before any seed was run (not tuned on these results): the model of
 ``analytics.linkage_models`` with its defaults (lag 2 months, harm >= moderate outcome,

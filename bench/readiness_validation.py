@@ -1,6 +1,6 @@
 """Out-of-time validation of the retention model and content-quality figures on a warehouse.
 
-    .venv/bin/python bench/readiness_validation.py --warehouse /tmp/demo/wh.duckdb --as-of 2025-12-31
+    .venv/bin/python -m bench.readiness_validation --warehouse /tmp/demo/wh.duckdb --as-of 2025-12-31
 
 (a warehouse loaded with ``lrs demo load`` or by ``bench/planted_power.py --keep``). Prints, as
 Markdown: per competency the prior and fitted half-lives, which one is used and why, and the

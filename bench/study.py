@@ -1,7 +1,7 @@
 """Power / false-alarm study of the models on either simulator (ANALYTICS.md §10, issue 14).
 
-    .venv/bin/python bench/study.py --simulator harbor --seeds 50 --jobs 2 --keep /tmp/study-harbor
-    .venv/bin/python bench/study.py --simulator demo --seeds 50 --jobs 2 --keep /tmp/study-demo
+    .venv/bin/python -m bench.study --simulator harbor --seeds 50 --jobs 2 --keep /tmp/study-harbor
+    .venv/bin/python -m bench.study --simulator demo --seeds 50 --jobs 2 --keep /tmp/study-demo
 
 Each seed: generate the hospital, load it through the store path (validation, preparation,
 ``store_batch``), the import validators and the ETL, run the models as of the window's last day

@@ -19,12 +19,12 @@ from analytics.imports.spec import KINDS
 from analytics.simulate.harbor.calendar import Window
 from analytics.simulate.harbor.catalogue import CROSSWALK_FILE, SKILLS
 from analytics.simulate.harbor.manifest import manifest
-from analytics.simulate.harbor.plan import draw_plan
+from analytics.simulate.harbor.plan import Plan, draw_plan
 from analytics.simulate.harbor.safety import Safety
-from analytics.simulate.harbor.staff import Workforce, unit_sizes
+from analytics.simulate.harbor.staff import Member, Workforce, unit_sizes
 from analytics.simulate.harbor.tables import reference_rows, staff_rows, write_rows
-from analytics.simulate.harbor.training import EPOCH, Trainer
-from analytics.simulate.harbor.truth import compliance, gap_series
+from analytics.simulate.harbor.training import EPOCH, Trainer, Training
+from analytics.simulate.harbor.truth import Cells, compliance, gap_series
 from analytics.simulate.harbor.xapi import Emitter, iso
 
 DEFAULT_STAFF = 700
@@ -60,17 +60,21 @@ def _statements(
     return len(ordered)
 
 
-def generate(
-    out: str | Path,
-    *,
-    seed: int = 0,
-    staff: int = DEFAULT_STAFF,
-    months: int = DEFAULT_MONTHS,
-    end: date = DEFAULT_END,
-) -> Written:
-    """Generate the hospital into ``out`` (created if needed)."""
-    if staff < 100 or months < 18:
-        raise ValueError("need staff >= 100 and months >= 18")
+@dataclass(frozen=True)
+class Simulated:
+    """One seed's hospital in memory, before any file or statement is written."""
+
+    window: Window
+    plan: Plan
+    people: list[Member]
+    training: Training
+    cells: Cells
+    safety: Safety
+    xapi_rng: np.random.Generator
+
+
+def simulate(seed: int, staff: int, months: int, end: date) -> Simulated:
+    """Plan, staff, training, true compliance and safety events of one seed (no I/O)."""
     window = Window(end, months)
     plan_rng, staff_rng, train_rng, safety_rng, xapi_rng = np.random.default_rng(seed).spawn(5)
     plan = draw_plan(window, plan_rng)
@@ -82,6 +86,23 @@ def generate(
     cells = compliance(window, plan, people, training)
     safety = Safety(window, plan, safety_rng)
     safety.build(people, gap_series(cells, plan.association[1]))
+    return Simulated(window, plan, people, training, cells, safety, xapi_rng)
+
+
+def generate(
+    out: str | Path,
+    *,
+    seed: int = 0,
+    staff: int = DEFAULT_STAFF,
+    months: int = DEFAULT_MONTHS,
+    end: date = DEFAULT_END,
+) -> Written:
+    """Generate the hospital into ``out`` (created if needed)."""
+    if staff < 100 or months < 18:
+        raise ValueError("need staff >= 100 and months >= 18")
+    core = simulate(seed, staff, months, end)
+    window, plan, people, training = core.window, core.plan, core.people, core.training
+    cells, safety, xapi_rng = core.cells, core.safety, core.xapi_rng
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     tables = {
