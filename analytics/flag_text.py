@@ -21,13 +21,18 @@ def _onboarding(facts: dict[str, Any]) -> str:
     return f" {k} new hires still onboarding are counted apart."
 
 
+def _p(p: float) -> str:
+    """A p-value as words can carry it: '< 0.0001' rather than a rounded '= 0.0000'."""
+    return "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
+
+
 def _declining(facts: dict[str, Any]) -> str:
     months = facts["run_months"]
     return (
         f"More staff are letting {facts['competency_id']} lapse than before: over the last "
         f"{months} month{'s' if months != 1 else ''}, {facts['excess_lapsed']:.0f} more "
         f"renewals were missed than the usual lapse rate of {facts['lapse_baseline']:.0%} "
-        f"predicts (chance under normal variation p = {facts['p_value']:.4f}, "
+        f"predicts (chance under normal variation p {_p(facts['p_value'])}, "
         f"false-discovery adjusted q = {facts['q_value'] or 1:.3f})."
     )
 

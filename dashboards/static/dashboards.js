@@ -32,12 +32,45 @@
     return out;
   }
 
+  /* Break a title or note into lines that fit ``width`` px (``charPx`` a character: about 8 at
+     15-16 px, 6.5 at 11 px), at spaces, so no phone text is cut at the container's edge. */
+  function wrapTitle(text, width, charPx) {
+    var perLine = Math.max(16, Math.floor((width - 20) / (charPx || 8)));
+    if (typeof text !== "string" || text.length <= perLine || text.indexOf("<br>") >= 0) {
+      return text;
+    }
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > perLine) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.join("<br>");
+  }
+
   function layoutFor(el, spec) {
     var layout = spec.layout || {};
     var narrow = layout.meta && layout.meta.narrow;
     var isNarrow = el.clientWidth < NARROW;
     el.setAttribute("data-narrow", isNarrow ? "true" : "false");
-    return isNarrow && narrow ? merge(layout, narrow) : layout;
+    if (!isNarrow) { return layout; }
+    var out = narrow ? merge(layout, narrow) : merge(layout, {});
+    if (out.title && isObject(out.title) && typeof out.title.text === "string") {
+      var wrapped = wrapTitle(out.title.text, el.clientWidth);
+      if (wrapped !== out.title.text) {
+        var lines = wrapped.split("<br>").length;
+        var margin = merge(out.margin || {}, {});
+        margin.t = Math.max(margin.t || 0, 24 + 20 * lines);
+        out = merge(out, { title: { text: wrapped }, margin: margin });
+      }
+    }
+    if (Array.isArray(out.annotations)) {
+      out.annotations = out.annotations.map(function (note) {
+        var left = note.xref === "paper" && note.x === 0 && note.xanchor === "left";
+        return left ? merge(note, { text: wrapTitle(note.text, el.clientWidth, 6.5), align: "left" }) : note;
+      });
+    }
+    return out;
   }
 
   function draw(el) {

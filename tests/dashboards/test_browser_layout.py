@@ -21,21 +21,12 @@ from lrs.extensions import services
 from tests.dashboards.conftest import CHROMIUM, DRIVER
 from tests.dashboards.fixture_warehouse import Fixture
 from tests.dashboards.test_browser import ARTIFACTS, _severe, _sign_in, _wait_figures
+from tests.dashboards.test_browser import PAGES as BROWSER_PAGES
 from tests.live import serve
 
 DESK = (1400, 1000)
 PHONE = (390, 844)
-PAGES = {
-    "overview": "/dashboards/",
-    "heatmap": "/dashboards/heatmap",
-    "heatmap-readiness": "/dashboards/heatmap?metric=readiness",
-    "department": "/dashboards/department/D1",
-    "expiry": "/dashboards/expiry",
-    "protocols": "/dashboards/protocols",
-    "content": "/dashboards/content",
-    "safety": "/dashboards/safety",
-    "not-found": "/dashboards/department/NOPE",
-}
+PAGES = {**BROWSER_PAGES, "not-found": "/dashboards/department/NOPE"}
 
 pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
