@@ -35,7 +35,7 @@
   /* Break a title or note into lines that fit ``width`` px (``charPx`` a character: about 8 at
      15-16 px, 6.5 at 11 px), at spaces, so no phone text is cut at the container's edge. */
   function wrapTitle(text, width, charPx) {
-    var perLine = Math.max(16, Math.floor((width - 20) / (charPx || 8)));
+    var perLine = Math.max(10, Math.floor((width - 20) / (charPx || 8)));
     if (typeof text !== "string" || text.length <= perLine || text.indexOf("<br>") >= 0) {
       return text;
     }
@@ -60,14 +60,23 @@
       if (wrapped !== out.title.text) {
         var lines = wrapped.split("<br>").length;
         var margin = merge(out.margin || {}, {});
-        margin.t = Math.max(margin.t || 0, 24 + 20 * lines);
-        out = merge(out, { title: { text: wrapped }, margin: margin });
+        var headers = (out.annotations || []).some(function (n) { return n.yanchor === "bottom"; });
+        margin.t = Math.max(margin.t || 0, 24 + 20 * lines + (headers ? 22 : 0));
+        out = merge(out, { title: { text: wrapped, yref: "container", y: 1, yanchor: "top",
+                                    pad: { t: 10 } }, margin: margin });
       }
     }
     if (Array.isArray(out.annotations)) {
       out.annotations = out.annotations.map(function (note) {
-        var left = note.xref === "paper" && note.x === 0 && note.xanchor === "left";
-        return left ? merge(note, { text: wrapTitle(note.text, el.clientWidth, 6.5), align: "left" }) : note;
+        if (note.xref !== "paper" || typeof note.text !== "string") { return note; }
+        if (note.x === 0 && note.xanchor === "left") {
+          return merge(note, { text: wrapTitle(note.text, el.clientWidth, 6.5), align: "left" });
+        }
+        if (note.xanchor === "center" && note.yanchor === "bottom") {  /* a panel's header */
+          var room = 2 * Math.min(note.x, 1 - note.x) * el.clientWidth + 20;
+          return merge(note, { text: wrapTitle(note.text, room, 7) });
+        }
+        return note;
       });
     }
     return out;
