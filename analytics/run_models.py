@@ -109,10 +109,15 @@ def _person_status(status: pl.DataFrame, ready: pl.DataFrame) -> pl.DataFrame:
 def _dept_month(series: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for part in series.partition_by("competency_id", "month"):
-        shrunk = shrink_proportions(
-            part["n_compliant"].to_numpy().astype(float),
-            part["n_established"].to_numpy().astype(float),
-        )
+        established = part["n_established"].to_numpy().astype(float)
+        if not (established > 0).any():
+            # nobody established yet (all onboarding, early in a history): nothing to shrink
+            none = pl.lit(None, dtype=pl.Float64)
+            parts.append(
+                part.with_columns(compliance_shrunk=none, compliance_lo=none, compliance_hi=none)
+            )
+            continue
+        shrunk = shrink_proportions(part["n_compliant"].to_numpy().astype(float), established)
         parts.append(
             part.with_columns(
                 compliance_shrunk=pl.Series(shrunk.estimate),
