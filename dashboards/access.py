@@ -43,6 +43,11 @@ def no_activity_names(ids: Sequence[str]) -> dict[str, str]:
     return {}
 
 
+def no_scheduler() -> dict[str, Any] | None:
+    """The default scheduler status: none (no freshness line in the header)."""
+    return None
+
+
 @dataclass
 class Hooks:
     """What the dashboards need from the application that mounts them."""
@@ -58,3 +63,5 @@ class Hooks:
     target_readiness: float = 0.8
     #: activity id -> display name (from the LRS's canonical activity definitions)
     activity_names: Callable[[Sequence[str]], dict[str, str]] = no_activity_names
+    #: the scheduler's status (``analytics.notify.schedule.scheduler_status``) for the header
+    scheduler: Callable[[], dict[str, Any] | None] = no_scheduler

@@ -93,3 +93,18 @@ def step_health(
             "failed": finished is not None and finished.outcome == "failed",
         }
     return health
+
+
+def scheduler_status(store: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """``status`` (``not_run``, ``ok``, ``overdue`` or ``failed``) and each step's health."""
+    runs = store.list_runs(limit=200)
+    health = step_health(runs, settings, now)
+    if not runs:
+        status = "not_run"
+    elif any(h["failed"] for h in health.values()):
+        status = "failed"
+    elif any(h["overdue"] for h in health.values()):
+        status = "overdue"
+    else:
+        status = "ok"
+    return {"status": status, "steps": health}

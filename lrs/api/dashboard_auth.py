@@ -197,5 +197,14 @@ def install(app: Flask) -> None:
         csrf_token=csrf_token,
         now=_now,
         activity_names=_activity_names,
+        scheduler=_scheduler_status,
     )
     init_dashboards(app, hooks)
+
+
+def _scheduler_status() -> dict[str, Any] | None:
+    """The scheduler's status for the dashboards' header (from the store's run records)."""
+    from analytics.notify.schedule import scheduler_status
+
+    svc = services()
+    return scheduler_status(svc.store, svc.settings, _now())
