@@ -89,9 +89,13 @@ class SQLiteSchedule:
     def count_runs(self) -> dict[tuple[str, str], int]:
         """Number of runs per (step, outcome), over the whole history."""
         try:
-            rows = self._conn().execute(
-                "SELECT step, outcome, count(*) FROM scheduled_runs GROUP BY step, outcome"
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT step, outcome, count(*) FROM scheduled_runs GROUP BY step, outcome"
+                )
+                .fetchall()
+            )
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"scheduler read failed: {exc}") from exc
         return {(step, outcome): int(n) for step, outcome, n in rows}
