@@ -83,7 +83,7 @@ def test_failure_recorded_retried_after_interval_and_alerts_skipped(
     assert health["models"]["last_ok_at"] is None
 
 
-def test_skipped_step_is_not_an_attempt(store: Any, tmp_path: Any) -> None:
+def test_skipped_models_retried_after_the_refresh_interval(store: Any, tmp_path: Any) -> None:
     clock = Clock(T0)
     steps = _steps([])
 
@@ -93,8 +93,12 @@ def test_skipped_step_is_not_an_attempt(store: Any, tmp_path: Any) -> None:
     steps["models"] = nothing
     worker = Worker(_settings(tmp_path), store, steps, clock, name="w1")
     assert [(r.step, r.outcome) for r in worker.cycle()][1] == ("models", "skipped")
+    clock.advance(minutes=14)
+    assert not models_due(store.list_runs(), worker.settings, clock.now)
     clock.advance(minutes=1)
     assert models_due(store.list_runs(), worker.settings, clock.now)
+    health = step_health(store.list_runs(), worker.settings, clock.now + timedelta(days=5))
+    assert not health["models"]["overdue"]  # never attempted for real: not overdue
 
 
 def test_second_worker_waits_for_the_lease(store: Any, tmp_path: Any) -> None:
