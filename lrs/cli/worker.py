@@ -79,6 +79,7 @@ def _forever(worker: Worker, parent_pid: int | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)  # also when started with SIGINT ignored (``&``)
     click.echo(
         f"worker {worker.name}: refresh every {worker.settings.schedule_refresh_minutes} min, "
         f"models daily at {worker.settings.schedule_models_hour:02d}:00 UTC",
