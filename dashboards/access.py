@@ -59,9 +59,9 @@ class Hooks:
     now: Callable[[], dt.datetime]
     sign_in_url: str = "/dashboards/sign-in"
     sign_out_url: str = "/dashboards/sign-out"
+    #: the scheduler's status (``analytics.notify.schedule.scheduler_status``) for the header
+    scheduler: Callable[[], dict[str, Any] | None] = no_scheduler
     target_compliance: float = 0.9
     target_readiness: float = 0.8
     #: activity id -> display name (from the LRS's canonical activity definitions)
     activity_names: Callable[[Sequence[str]], dict[str, str]] = no_activity_names
-    #: the scheduler's status (``analytics.notify.schedule.scheduler_status``) for the header
-    scheduler: Callable[[], dict[str, Any] | None] = no_scheduler

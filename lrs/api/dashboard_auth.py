@@ -193,11 +193,11 @@ def install(app: Flask) -> None:
     hooks = Hooks(
         source=WarehouseSource(settings.resolved_warehouse_path),
         viewer=current_viewer,
+        scheduler=_scheduler_status,
         audit=_audit,
         csrf_token=csrf_token,
         now=_now,
         activity_names=_activity_names,
-        scheduler=_scheduler_status,
     )
     init_dashboards(app, hooks)
 
