@@ -19,6 +19,8 @@ HEAVY = (
     "lrs.cli.erase",
     "lrs.cli.simulate",
     "lrs.cli.firstrun",
+    "lrs.cli.worker",
+    "lrs.cli.retraining",
 )
 
 
