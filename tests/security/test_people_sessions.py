@@ -198,3 +198,22 @@ def test_key_sign_in_can_be_switched_off(
     data = {"key": "rk", "secret": secret, "csrf_token": csrf(client)}
     assert client.post("/dashboards/sign-in", data=data).status_code == 401
     assert not _signed_in(client)
+
+
+def test_admin_person_runs_sql_with_the_csrf_header(app: Flask) -> None:
+    add_person(app, "boss@example.org", ("admin",), Scope(all=True))
+    add_person(app, "unitadmin@example.org", ("admin",), UNIT)
+    sql = {"sql": "SELECT count(*) AS n FROM departments"}
+    scoped = app.test_client()
+    sign_in(scoped, "unitadmin@example.org")
+    token = csrf(scoped, "/dashboards/")
+    resp = scoped.post("/analytics/sql", json=sql, headers={"X-CSRF-Token": token})
+    assert resp.status_code == 403  # arbitrary SQL cannot be limited to one unit
+    client = app.test_client()
+    sign_in(client, "boss@example.org")
+    assert client.post("/analytics/sql", json=sql).status_code == 403  # no CSRF header
+    token = csrf(client, "/dashboards/")
+    resp = client.post("/analytics/sql", json=sql, headers={"X-CSRF-Token": token})
+    assert resp.status_code == 200 and resp.get_json()["rows"][0]["n"] == 6
+    last = services(app).store.list_audit()[-1]
+    assert last.action == "analytics.sql" and last.actor.startswith("person:")
