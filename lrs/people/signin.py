@@ -26,7 +26,8 @@ def _locked(who: str) -> bool:
     """True when ``who`` was refused LOCK_AFTER times within the window (from the audit log)."""
     svc = services()
     recent = svc.store.list_audit(since_us=svc.clock() - LOCK_WINDOW_US, actor=who)
-    return sum(e.action == "people.sign_in_refused" for e in recent) >= LOCK_AFTER
+    refused: int = sum(e.action == "people.sign_in_refused" for e in recent)
+    return refused >= LOCK_AFTER
 
 
 def password_sign_in() -> tuple[str, int]:
