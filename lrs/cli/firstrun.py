@@ -34,6 +34,18 @@ def _has_statements(store_url: str) -> bool:
         store.close()
 
 
+def _demo_leader(store_url: str) -> None:
+    from lrs.extensions import system_clock_us
+    from lrs.people.admin import ensure_demo_leader
+
+    store = open_store(store_url)
+    store.init()
+    try:
+        ensure_demo_leader(store, system_clock_us())
+    finally:
+        store.close()
+
+
 def wants_demo(environ: dict[str, str], interactive: bool) -> bool:
     """Decide whether to load the demo: LRS_DEMO=1/0 decide; else ask only on a terminal."""
     choice = environ.get("LRS_DEMO", "").strip().lower()
@@ -52,7 +64,7 @@ def demo_banner(settings: Settings, base: str, key: str, secret: str) -> list[st
     return [
         "",
         "DEMO DATA — a synthetic hospital, not real people",
-        f"  dashboards:    {base}/dashboards/   (sign in with the key and secret)",
+        f"  dashboards:    {base}/dashboards/   (one click: Sign in as the demo leader)",
         f"  xAPI endpoint: {base}/xapi/",
         f"  demo admin:    key {key}   secret {secret}"
         f"   (also in {settings.data_dir / CREDENTIAL_FILE})",
@@ -98,6 +110,7 @@ def start(host: str | None, port: int | None) -> None:
         click.echo(f"demo hospital ready in {time.monotonic() - started:.1f} s ({timings})")
     demo = _saved_demo_credential(settings)
     if demo is not None:
+        _demo_leader(settings.resolved_store_url)  # demos loaded before people existed too
         base = f"http://{host or settings.host}:{port or settings.port}"
         for line in demo_banner(settings, base, *demo):
             click.echo(line)
