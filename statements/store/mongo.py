@@ -24,6 +24,7 @@ from statements.store.mongo_audit import MongoAudit
 from statements.store.mongo_credentials import MongoCredentials
 from statements.store.mongo_documents import MongoDocuments
 from statements.store.mongo_erasure import MongoErasure
+from statements.store.mongo_people import MongoPeople
 from statements.store.mongo_statements import MongoStatements
 
 # Every index the backend relies on, by collection (created by ``init`` / ``lrs init``).
@@ -52,6 +53,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         )
     ],
     "credentials": [IndexModel([("created", ASCENDING), ("_id", ASCENDING)], name="created")],
+    "people": [IndexModel([("email", ASCENDING)], name="email", unique=True)],
+    "people_sessions": [IndexModel([("person_id", ASCENDING)], name="person")],
     "batches": [IndexModel([("first_seq", ASCENDING)], name="first_seq")],
     "audit_log": [
         IndexModel([("actor", ASCENDING), ("_id", ASCENDING)], name="actor_seq"),
@@ -60,7 +63,9 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-class MongoStore(MongoStatements, MongoDocuments, MongoCredentials, MongoErasure, MongoAudit):
+class MongoStore(
+    MongoStatements, MongoDocuments, MongoCredentials, MongoErasure, MongoAudit, MongoPeople
+):
     """Statements, attachments, documents, credentials, Activities and Agents in MongoDB."""
 
     def init(self) -> None:
