@@ -50,10 +50,18 @@ class PendingSignIns:
     def put(self, pending: Pending) -> None:
         """Remember a new sign-in (and drop the ones too old to finish)."""
         with self._lock, self._connect() as db:
-            db.execute("DELETE FROM pending WHERE created_us < ?", (pending.created_us - MAX_AGE_US,))
+            db.execute(
+                "DELETE FROM pending WHERE created_us < ?", (pending.created_us - MAX_AGE_US,)
+            )
             db.execute(
                 "INSERT INTO pending VALUES (?, ?, ?, ?, ?)",
-                (pending.state, pending.nonce, pending.verifier, pending.next_url, pending.created_us),
+                (
+                    pending.state,
+                    pending.nonce,
+                    pending.verifier,
+                    pending.next_url,
+                    pending.created_us,
+                ),
             )
 
     def take(self, state: str, now_us: int) -> Pending | None:

@@ -1,0 +1,58 @@
+"""Fixtures for single sign-on: a scripted provider for token checks, the real one for browsers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from config.settings import Settings
+from lrs.app import create_app
+from tests.live import serve
+from tests.sso.fake_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
+
+GROUP_MAP = {
+    "lrs-quality": {"roles": ["viewer", "staff"], "scope": "all"},
+    "ward-d1-managers": {"roles": ["viewer"], "scope": "department:D1"},
+}
+
+
+@pytest.fixture
+def backend() -> str:
+    """Single sign-on uses the store for sessions and audit only: one backend is enough."""
+    return "sqlite"
+
+
+@pytest.fixture
+def fake_provider() -> Iterator[FakeProvider]:
+    """The scripted provider, served on a free loopback port."""
+    provider = FakeProvider()
+    with serve(provider.app) as base:
+        provider.issuer = base
+        yield provider
+
+
+def sso_settings(tmp_path: Path, issuer: str, **changes: Any) -> Settings:
+    """Settings with single sign-on against ``issuer`` and the test group map."""
+    return Settings(
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        warehouse_path=str(tmp_path / "none.duckdb"),
+        oidc_issuer=issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        oidc_scopes=("openid", "profile", "email", "groups"),
+        oidc_group_map=json.dumps(GROUP_MAP),
+        oidc_provider_name="Test IdP",
+        **changes,
+    )
+
+
+@pytest.fixture
+def rp_app(store: Any, clock: Any, tmp_path: Path, fake_provider: FakeProvider) -> Flask:
+    """The LRS configured against the scripted provider."""
+    return create_app(sso_settings(tmp_path, fake_provider.issuer), store=store, clock=clock)
