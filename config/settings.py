@@ -257,6 +257,23 @@ class Settings:
         metadata=_doc("Department compliance below this is red (forecast time-to-red target)."),
     )
 
+    # -- people, dashboard sign-in and sessions (docs/people.md) --
+    session_idle_minutes: int = field(
+        default=30,
+        metadata=_doc("Dashboard sessions end after this many minutes without a request."),
+    )
+    session_absolute_hours: int = field(
+        default=8,
+        metadata=_doc("Dashboard sessions end this many hours after sign-in, active or not."),
+    )
+    dashboard_key_sign_in: bool = field(
+        default=True,
+        metadata=_doc(
+            "Also accept an API key + secret with an analytics scope on the dashboards' "
+            "sign-in page (the administrators' fallback; all units). `false` leaves people only."
+        ),
+    )
+
     # -- forwarding to other LRSs (lrs forward …; docs/interop.md) --
     forward_max_attempts: int = field(
         default=10,

@@ -1,9 +1,13 @@
 """Who may see what, and the hooks the web edge injects (dashboards never import ``lrs``).
 
-Scopes: ``analytics/read`` shows aggregates only; ``analytics/staff`` shows staff-level rows
-too and implies ``analytics/read``. A credential with neither sees nothing (not even ``all``
-or ``admin``: analytics access is granted explicitly). Every staff-level view is audited
-through :attr:`Hooks.audit`.
+Two kinds of viewer. A *person* (``Viewer.access`` set) has roles and a unit scope
+(:mod:`statements.people`): every query filters to the scope's departments and a URL naming
+another unit's department is refused (:class:`OutOfScope`, 403). An *API credential* signed in
+through the administrators' key/secret fallback (``access`` None) sees all units, by scope:
+``analytics/read`` shows aggregates only; ``analytics/staff`` shows staff-level rows too and
+implies ``analytics/read``. A credential with neither sees nothing (not even ``all`` or
+``admin``: analytics access is granted explicitly). Every staff-level view is audited through
+:attr:`Hooks.audit`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboards.data import WarehouseSource
+from statements.people import Access, Scope
 
 READ = "analytics/read"
 STAFF = "analytics/staff"
@@ -25,17 +30,46 @@ class Viewer:
 
     key: str
     name: str
-    scopes: frozenset[str]
+    scopes: frozenset[str] = frozenset()
+    #: a person's roles and unit scope; None for an API credential (scopes decide; all units)
+    access: Access | None = None
+
+    @property
+    def scope(self) -> Scope:
+        """The units this viewer sees (an API credential sees all)."""
+        return self.access.scope if self.access is not None else Scope(all=True)
 
     @property
     def can_read(self) -> bool:
         """May see aggregate dashboards."""
+        if self.access is not None:
+            return self.access.can_read
         return bool(self.scopes & {READ, STAFF})
 
     @property
     def can_staff(self) -> bool:
-        """May see staff-level rows (names, clearance lists, CSV exports)."""
+        """May see staff-level rows in department drill-downs."""
+        if self.access is not None:
+            return self.access.can_staff
         return STAFF in self.scopes
+
+    @property
+    def can_clearance(self) -> bool:
+        """May see who is cleared (clearance lists on the expiry page and their CSV)."""
+        if self.access is not None:
+            return self.access.can_clearance
+        return STAFF in self.scopes
+
+    @property
+    def can_retraining(self) -> bool:
+        """May see the retraining views (protocol-change burn-down)."""
+        if self.access is not None:
+            return self.access.can_retraining
+        return self.can_read
+
+
+class OutOfScope(Exception):
+    """The page names a unit outside the viewer's scope (answered with 403)."""
 
 
 def no_activity_names(ids: Sequence[str]) -> dict[str, str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlencode
+
+from statements.people import Scope
 
 _TOKEN = re.compile(r"^[\w .:/&()+'-]{1,80}$")
 ROLE_FAMILIES = ("clinical", "admin", "support", "contractor")
@@ -24,12 +26,17 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Page filters; empty strings mean "all", ``as_of`` None means "latest available"."""
+    """Page filters; empty strings mean "all", ``as_of`` None means "latest available".
+
+    ``scope`` is not a URL parameter: the pages set it from the signed-in viewer, and every
+    query's department condition (:func:`dashboards.queries.common.dept_where`) applies it.
+    """
 
     site: str = ""
     service_line: str = ""
     role_family: str = ""
     as_of: dt.date | None = None
+    scope: Scope = field(default_factory=lambda: Scope(all=True))
 
     @classmethod
     def parse(cls, args: Mapping[str, str]) -> Filters:
@@ -50,11 +57,20 @@ class Filters:
                 as_of = dt.date.fromisoformat(raw_date)
             except ValueError as exc:
                 raise FilterError("as_of", "must be an ISO 8601 date (YYYY-MM-DD)") from exc
-        return cls(as_of=as_of, **values)
+        return cls(
+            site=values["site"],
+            service_line=values["service_line"],
+            role_family=values["role_family"],
+            as_of=as_of,
+        )
 
     def query(self, **extra: str) -> str:
         """The URL query string of these filters plus ``extra`` (empty values dropped)."""
-        items = {k: ("" if v is None else str(v)) for k, v in asdict(self).items()}
+        items = {
+            f.name: ("" if getattr(self, f.name) is None else str(getattr(self, f.name)))
+            for f in fields(self)
+            if f.name != "scope"
+        }
         items.update(extra)
         return urlencode({k: v for k, v in items.items() if v})
 

@@ -12,6 +12,7 @@ import csv
 import io
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -28,11 +29,12 @@ from flask import (
 )
 from markupsafe import Markup
 
-from dashboards.access import Hooks, Viewer
+from dashboards.access import Hooks, OutOfScope, Viewer
 from dashboards.data import NoData, NotFound, Reader
 from dashboards.filters import FilterError, Filters, parse_metric
 from dashboards.page import Page
 from dashboards.queries import expiry as q_expiry
+from dashboards.queries.common import in_scope, scope_where
 from dashboards.views import department_page, heatmap_page, overview_page
 from dashboards.views_expiry import expiry_page, protocols_page
 from dashboards.views_safety import content_page, safety_page
@@ -96,12 +98,12 @@ def _gate() -> Any:
     if viewer is None:
         return redirect(f"{hooks().sign_in_url}?next={request.full_path.rstrip('?')}")
     if not viewer.can_read:
-        return _message(
-            "Not allowed",
-            "Your credential has no analytics scope (analytics/read or analytics/staff).",
-            403,
-            viewer,
+        text = (
+            "Your account has no role or no unit; ask an administrator for access."
+            if viewer.access is not None
+            else "Your credential has no analytics scope (analytics/read or analytics/staff)."
         )
+        return _message("Not allowed", text, 403, viewer)
     g.dash_viewer = viewer
     return None
 
@@ -112,9 +114,10 @@ def _figure_json(fig: Any) -> Markup:
     return Markup(safe)  # JSON with <, >, & escaped; never executed
 
 
-def _options(r: Reader) -> dict[str, list[str]]:
+def _options(r: Reader, viewer: Viewer) -> dict[str, list[str]]:
+    where, params = scope_where(viewer.scope)
     rows = (
-        r.rows("SELECT DISTINCT site, service_line FROM departments")
+        r.rows(f"SELECT DISTINCT site, service_line FROM departments d WHERE {where}", params)
         if r.has("departments")
         else []
     )
@@ -152,13 +155,17 @@ def _chrome(f: Filters, options: dict[str, list[str]], demo: bool) -> dict[str, 
 def _render(build: Callable[[Reader, Filters, Viewer], Page], *, identity: bool = False) -> Any:
     viewer: Viewer = g.dash_viewer
     try:
-        f = Filters.parse(request.args)
+        f = replace(Filters.parse(request.args), scope=viewer.scope)
     except FilterError as exc:
         return _message("Bad request", str(exc), 400, viewer)
     try:
-        with hooks().source.reader(identity=identity and viewer.can_staff) as r:
+        with hooks().source.reader(
+            identity=identity and (viewer.can_staff or viewer.can_clearance)
+        ) as r:
             page = build(r, f, viewer)
-            options, demo = _options(r), r.has("demo_marker")
+            options, demo = _options(r, viewer), r.has("demo_marker")
+    except OutOfScope as exc:
+        return _message("Not allowed", str(exc), 403, viewer)
     except NotFound as exc:
         return _message("Not found", exc.message, 404, viewer)
     except NoData as exc:
@@ -203,8 +210,15 @@ def heatmap() -> Any:
 
 @bp.get("/department/<department_id>")
 def department(department_id: str) -> Any:
-    """Drill-down of one department (staff rows with ``analytics/staff`` only, audited)."""
-    return _render(lambda r, f, v: department_page(r, f, department_id, v), identity=True)
+    """Drill-down of one department (staff rows for staff roles only, audited); 403 outside
+    the viewer's scope."""
+
+    def build(r: Reader, f: Filters, v: Viewer) -> Page:
+        if not in_scope(r, v.scope, department_id):
+            raise OutOfScope("This department is outside the units you may see.")
+        return department_page(r, f, department_id, v)
+
+    return _render(build, identity=True)
 
 
 @bp.get("/expiry")
@@ -216,7 +230,11 @@ def expiry() -> Any:
 
 @bp.get("/protocols")
 def protocols() -> Any:
-    """Protocol-change burn-down."""
+    """Protocol-change burn-down (the retraining view: educators and admins among people)."""
+    if not g.dash_viewer.can_retraining:
+        return _message(
+            "Not allowed", "The retraining views need the educator role.", 403, g.dash_viewer
+        )
     return _render(lambda r, f, v: protocols_page(r, f))
 
 
@@ -236,12 +254,15 @@ def safety() -> Any:
 def clearance_csv() -> Any:
     """Who is cleared for ``task_id`` as CSV with evidence statement ids (staff scope, audited)."""
     viewer: Viewer = g.dash_viewer
-    if not viewer.can_staff:
+    if not viewer.can_clearance:
         return _message(
-            "Not allowed", "The clearance export needs the analytics/staff scope.", 403, viewer
+            "Not allowed",
+            "The clearance export needs the analytics/staff scope or an auditor role.",
+            403,
+            viewer,
         )
     try:
-        f = Filters.parse(request.args)
+        f = replace(Filters.parse(request.args), scope=viewer.scope)
         with hooks().source.reader(identity=True) as r:
             cl = q_expiry.clearance(r, f, request.args.get("task_id", ""), with_rows=True)
     except FilterError as exc:

@@ -34,7 +34,7 @@ def expiry_page(r: Reader, f: Filters, task_id: str, viewer: Viewer) -> Page:
     if not r.has("regulated_tasks", "cleared"):
         page.warnings.append("Clearance has not been computed yet (no regulated tasks).")
         return page
-    cl = q_expiry.clearance(r, f, task_id, with_rows=viewer.can_staff)
+    cl = q_expiry.clearance(r, f, task_id, with_rows=viewer.can_clearance)
     names = dict(zip(cl.tasks["task_id"].to_list(), cl.tasks["name"].to_list(), strict=True))
     page.extra.update(
         tasks=names,

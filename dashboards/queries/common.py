@@ -7,6 +7,7 @@ from typing import Any
 
 from dashboards.data import NoData, Reader
 from dashboards.filters import Filters
+from statements.people import Scope
 
 EMPTY_ROLES = (
     "(SELECT NULL::VARCHAR AS role_code, NULL::VARCHAR AS role_family, "
@@ -15,9 +16,41 @@ EMPTY_ROLES = (
 
 
 def dept_where(f: Filters, alias: str = "d") -> tuple[str, list[Any]]:
-    """``site`` / ``service_line`` conditions on a ``departments`` alias, with parameters."""
+    """``site`` / ``service_line`` and the viewer's scope on a ``departments`` alias."""
     sql = f"(? = '' OR {alias}.site = ?) AND (? = '' OR {alias}.service_line = ?)"
-    return sql, [f.site, f.site, f.service_line, f.service_line]
+    scoped, scope_params = scope_where(f.scope, alias)
+    return f"{sql} AND {scoped}", [f.site, f.site, f.service_line, f.service_line, *scope_params]
+
+
+def scope_where(scope: Scope, alias: str = "d") -> tuple[str, list[Any]]:
+    """The departments a scope sees, as a condition on a ``departments`` alias."""
+    if scope.all:
+        return "true", []
+    parts: list[str] = []
+    params: list[Any] = []
+    for col, values in (
+        ("site", scope.sites),
+        ("service_line", scope.service_lines),
+        ("department_id", scope.departments),
+    ):
+        if values:
+            parts.append(f"{alias}.{col} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return ("(" + " OR ".join(parts) + ")" if parts else "false"), params
+
+
+def in_scope(r: Reader, scope: Scope, department_id: str) -> bool:
+    """True when ``department_id`` is a department the scope sees."""
+    if scope.all:
+        return True
+    if not r.has("departments"):
+        return False
+    where, params = scope_where(scope)
+    found = r.rows(
+        f"SELECT 1 FROM departments d WHERE d.department_id = ? AND {where}",
+        [department_id, *params],
+    )
+    return bool(found)
 
 
 def role_where(f: Filters, alias: str = "r") -> tuple[str, list[Any]]:

@@ -1,11 +1,17 @@
 """Browser sign-in for the dashboards and the hooks that mount them (``/dashboards/sign-in``).
 
-Design: the dashboards package may not import ``lrs`` (layers), so this module owns the
-credential check and hands :func:`dashboards.pages.init_app` a :class:`~dashboards.access.Hooks`
-with callables for the current viewer, auditing and CSRF. The signed session (Flask's cookie,
-``SECRET_KEY``) holds only the credential key and a fingerprint of its secret hash; every
-request re-reads the credential, so revoking it or rotating its secret ends the session.
-Cookie: HttpOnly, SameSite=Lax, path ``/dashboards``, Secure whenever the request is HTTPS.
+Design: the dashboards package may not import ``lrs`` (layers), so this module owns sign-in
+and hands :func:`dashboards.pages.init_app` a :class:`~dashboards.access.Hooks` with callables
+for the current viewer, auditing and CSRF. Cookie: HttpOnly, SameSite=Lax, path
+``/dashboards``, Secure whenever the request is HTTPS; every form carries a CSRF token.
+
+People sign in as themselves (email + password + optional TOTP, the demo leader's one-click
+button, or a provider registered through :func:`lrs.people.session.add_sign_in_button`); their
+sessions are server-side records (:mod:`lrs.people.session`). The administrators' fallback —
+an API key + secret with an analytics scope, all units — stays while
+``LRS_DASHBOARD_KEY_SIGN_IN`` is true: the signed cookie then holds only the credential key and
+a fingerprint of its secret hash, and every request re-reads the credential, so revoking it or
+rotating its secret ends the session.
 """
 
 from __future__ import annotations
@@ -35,12 +41,18 @@ from dashboards.pages import secure_headers
 from lrs.audit import audit_event
 from lrs.credentials import usable
 from lrs.extensions import services
+from lrs.people import signin
+from lrs.people.session import (
+    actor,
+    after_sign_out,
+    current_session,
+    end_current_session,
+    sign_in_buttons,
+)
 from statements.store.base import Credential
 
 bp = Blueprint("dashboard_auth", __name__, url_prefix="/dashboards")
 bp.after_request(secure_headers)
-
-SESSION_HOURS = 8
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -77,7 +89,13 @@ def _csrf_ok() -> bool:
 
 
 def current_viewer() -> Viewer | None:
-    """The signed-in viewer, re-checked against the store (None when signed out or revoked)."""
+    """The signed-in person or credential, re-checked against the store (None when signed
+    out, timed out, disabled or revoked)."""
+    record = current_session()
+    if record is not None:
+        return Viewer(key=actor(record.person_id), name=record.display_name, access=record.access)
+    if not services().settings.dashboard_key_sign_in:
+        return None
     key, fp = session.get("viewer_key"), session.get("viewer_fp")
     if not isinstance(key, str) or not isinstance(fp, str):
         return None
@@ -98,6 +116,22 @@ def _safe_next(raw: str) -> str:
     return "/dashboards/"
 
 
+def _warehouse_is_demo() -> bool:
+    try:
+        with init_hooks().source.reader() as r:
+            return r.has("demo_marker")
+    except Exception:  # no warehouse yet (NoData) or unreadable: no demo button
+        return False
+
+
+def init_hooks() -> Hooks:
+    """The dashboards' hooks of the current app."""
+    from flask import current_app
+
+    found: Hooks = current_app.extensions["dashboards"]
+    return found
+
+
 def _form(error: str = "", status: int = 200) -> Response:
     html = render_template(
         "dashboards/signin.html",
@@ -108,6 +142,9 @@ def _form(error: str = "", status: int = 200) -> Response:
         viewer=None,
         nav=(),
         demo=False,
+        demo_sign_in=signin.demo_available(_warehouse_is_demo()),
+        buttons=sign_in_buttons(),
+        key_sign_in=services().settings.dashboard_key_sign_in,
         query="",
     )
     return Response(html, status=status, mimetype="text/html")
@@ -121,16 +158,42 @@ def sign_in_form() -> Response:
 
 @bp.post("/sign-in")
 def sign_in() -> Any:
-    """Check key + secret and the analytics scopes; start a session."""
+    """A person's email + password (+ code), or the key + secret fallback; start a session."""
     if not _csrf_ok():
         return _form("The form expired; please sign in again.", 400)
+    if "email" in request.form or not services().settings.dashboard_key_sign_in:
+        error, status = signin.password_sign_in()
+        if status != 303:
+            return _form(error, status)
+        return redirect(_safe_next(request.form.get("next", "")), code=303)
+    return _key_sign_in()
+
+
+@bp.post("/sign-in/demo")
+def demo_sign_in() -> Any:
+    """One click: sign in as the demo hospital's leader (only where the demo is loaded)."""
+    if not _csrf_ok():
+        return _form("The form expired; please sign in again.", 400)
+    if not _warehouse_is_demo():
+        return _form("There is no demo hospital on this server.", 404)
+    error, status = signin.demo_sign_in()
+    if status != 303:
+        return _form(error, status)
+    return redirect("/dashboards/", code=303)
+
+
+def _key_sign_in() -> Any:
     key, secret = request.form.get("key", "").strip(), request.form.get("secret", "")
     svc = services()
     cred = svc.store.get_credential(key) if key else None
     if cred is None or not usable(cred, svc.clock()) or not svc.verifier.verify(cred, secret):
+        audit_event("people.sign_in_refused", {"method": "key", "reason": "wrong key or secret"})
         return _form("Unknown key or wrong secret.", 401)
     scopes = _scopes(cred)
     if not scopes & {READ, STAFF}:
+        audit_event(
+            "people.sign_in_refused", {"method": "key", "reason": "no analytics scope"}, cred.key
+        )
         return _form(
             "This credential has no analytics scope (analytics/read or "
             "analytics/staff); ask an administrator for one.",
@@ -147,11 +210,13 @@ def sign_in() -> Any:
 
 @bp.post("/sign-out")
 def sign_out() -> Any:
-    """End the session (CSRF-checked)."""
+    """End the session (CSRF-checked); a sign-out hook may send the browser on (RP logout)."""
     if not _csrf_ok():
         return _form("The form expired; please sign in again.", 400)
     key = session.get("viewer_key")
-    session.clear()
+    record = end_current_session()
+    if record is not None:
+        return redirect(after_sign_out(record) or "/dashboards/sign-in", code=303)
     if isinstance(key, str):
         audit_event("dashboard.sign_out", {}, actor=key)
     return redirect("/dashboards/sign-in", code=303)
@@ -186,10 +251,10 @@ def install(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_PATH"] = "/dashboards"
-    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=SESSION_HOURS)
+    settings = services(app).settings
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=settings.session_absolute_hours)
     app.session_interface = _SessionInterface()
     app.register_blueprint(bp)
-    settings = services(app).settings
     hooks = Hooks(
         source=WarehouseSource(settings.resolved_warehouse_path),
         viewer=current_viewer,

@@ -37,9 +37,10 @@ def _sign_in(drv: Any, base: str, key: str, secret: str) -> None:
 
     drv.get(f"{base}/dashboards/sign-in")
     page = drv.find_element(By.TAG_NAME, "html")
+    drv.find_element(By.CSS_SELECTOR, "details.key-sign-in summary").click()  # admin fallback
     drv.find_element(By.ID, "key").send_keys(key)
     drv.find_element(By.ID, "secret").send_keys(secret)
-    drv.find_element(By.ID, "sign-in").click()
+    drv.find_element(By.ID, "key-sign-in").click()
     # the click submits a form; wait for the next page instead of racing its load
     WebDriverWait(drv, 60).until(expected_conditions.staleness_of(page))
     WebDriverWait(drv, 60).until(

@@ -38,7 +38,13 @@ PUBLIC: dict[tuple[str, str], str] = {
     ),
     ("/", "GET"): "redirects to /dashboards/ (no data; the dashboards ask for sign-in)",
     ("/dashboards/sign-in", "GET"): "the sign-in form itself",
-    ("/dashboards/sign-in", "POST"): "checks key + secret itself (CSRF token required)",
+    ("/dashboards/sign-in", "POST"): (
+        "checks a person's email + password (+ TOTP) or the key + secret fallback itself "
+        "(CSRF token required)"
+    ),
+    ("/dashboards/sign-in/demo", "POST"): (
+        "signs in as the demo leader, only where the demo hospital is loaded (CSRF required)"
+    ),
     ("/dashboards/sign-out", "POST"): "ends the caller's own session (CSRF token required)",
     ("/dashboards/static/<path:filename>", "GET"): "CSS/JS of the sign-in page (no data)",
     ("/dashboards/vendor/plotly.min.js", "GET"): "the plotly.js library, served locally",

@@ -1,0 +1,1 @@
+"""People who sign in to the dashboards: passwords, TOTP, server-side sessions, bootstrap."""
