@@ -175,12 +175,23 @@ def _end_provider_session(record: SessionRecord) -> str | None:
     return _rp().end_session_url(record.extra["id_token"], _base_url() + SIGNED_OUT)
 
 
+@bp.before_request
+def _configured() -> Response | None:
+    if "lrs_sso" not in current_app.extensions:
+        return _page(404, "Single sign-on is off", "This site has no LRS_OIDC_ISSUER set.")
+    return None
+
+
 def install(app: Flask) -> None:
-    """Mount the routes and the sign-in button when ``LRS_OIDC_ISSUER`` is set."""
+    """Mount the routes; with ``LRS_OIDC_ISSUER`` set, also the relying party and the button.
+
+    Without an issuer the two routes answer 404 (they stay mounted so the route inventory
+    in tests/security sees them either way).
+    """
+    app.register_blueprint(bp)
     settings = services(app).settings
     if not settings.oidc_issuer:
         return
     app.extensions["lrs_sso"] = RelyingParty(settings)
-    app.register_blueprint(bp)
     add_sign_in_button(app, settings.oidc_provider_name, "/dashboards/oidc/start")
     register_sign_out_hook(app, _end_provider_session)

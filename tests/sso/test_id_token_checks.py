@@ -185,3 +185,15 @@ def test_mixed_up_issuer_parameter_refused(rp_app: Flask, fake_provider: FakePro
     )
     assert resp.status_code == 400
     assert fake_provider.token_requests == []
+
+
+def test_routes_answer_404_when_sso_is_off(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/dashboards/oidc/start").status_code == 404
+    assert client.get("/dashboards/oidc/callback?state=x&code=y").status_code == 404
+    assert "sign-in-provider" not in client.get("/dashboards/sign-in").get_data(as_text=True)
+
+
+def test_sign_in_page_offers_the_provider(rp_app: Flask) -> None:
+    page = rp_app.test_client().get("/dashboards/sign-in").get_data(as_text=True)
+    assert "Sign in with Test IdP" in page and 'href="/dashboards/oidc/start"' in page
