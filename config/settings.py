@@ -344,7 +344,7 @@ class Settings:
     oidc_group_map: str = field(
         default="",
         metadata=_doc(
-            'JSON: group -> {"roles": [...], "scope": "all" | "site:X,department:Y"}; a person '
+            'JSON: group -> {"roles": [...], "scope": "all" or "site:X,department:Y"}; a person '
             "gets the union over their mapped groups; no mapped group = refused."
         ),
     )

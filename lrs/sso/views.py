@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
 from flask import session as flask_session
 
+from dashboards.pages import secure_headers
 from lrs.extensions import services
 from lrs.people.session import (
     NoAccess,
@@ -27,8 +28,10 @@ from lrs.sso.mapping import access_for, claimed_groups
 from lrs.sso.tokens import TokenRejected
 from statements.people import Person, SessionRecord
 
-bp = Blueprint("sso", __name__, url_prefix="/dashboards/oidc")
+bp = Blueprint("sso", __name__, url_prefix="/dashboards/oidc", template_folder="templates")
 STATE_KEY = "oidc_state"
+bp.after_request(secure_headers)  # the dashboards' CSP (their CSS/JS) and no-store
+LOGOUT_KEY = "oidc_logout"
 CALLBACK = "/dashboards/oidc/callback"
 SIGNED_OUT = "/dashboards/sign-in"
 
@@ -169,10 +172,32 @@ def _sign_in(rp: RelyingParty, raw: str, claims: dict[str, Any], next_url: str) 
 
 
 def _end_provider_session(record: SessionRecord) -> str | None:
-    """Sign-out hook: RP-initiated logout for OIDC sessions when the provider supports it."""
+    """Sign-out hook: RP-initiated logout for OIDC sessions when the provider supports it.
+
+    The sign-out form may only post to this site (CSP ``form-action 'self'``, which browsers
+    apply to every redirect of the submission), so the provider's logout URL waits in the
+    cookie for :func:`signed_out`, a page of ours that then navigates there.
+    """
     if record.method != "oidc" or not isinstance(record.extra.get("id_token"), str):
         return None
-    return _rp().end_session_url(record.extra["id_token"], _base_url() + SIGNED_OUT)
+    url = _rp().end_session_url(record.extra["id_token"], _base_url() + SIGNED_OUT)
+    if url is None:
+        return None
+    flask_session[LOGOUT_KEY] = url
+    return "/dashboards/oidc/signed-out"
+
+
+@bp.get("/signed-out")
+def signed_out() -> Any:
+    """After our sign-out: go on to end the provider session (meta refresh + a link)."""
+    url = flask_session.pop(LOGOUT_KEY, None)
+    if not isinstance(url, str):
+        return redirect(SIGNED_OUT, code=303)
+    name = _rp().settings.oidc_provider_name
+    html = render_template(
+        "sso/signed_out.html", url=url, name=name, viewer=None, nav=(), demo=False, query=""
+    )
+    return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 @bp.before_request

@@ -49,6 +49,9 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("/dashboards/oidc/start", "GET"): (
         "sends the browser to the OpenID provider (no data; 404 when LRS_OIDC_ISSUER is unset)"
     ),
+    ("/dashboards/oidc/signed-out", "GET"): (
+        "after sign-out, forwards to the provider's logout URL kept in the caller's own cookie"
+    ),
     ("/dashboards/oidc/callback", "GET"): (
         "the provider's answer: single-use state, PKCE, and a fully validated ID token are "
         "required before any session starts"

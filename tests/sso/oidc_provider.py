@@ -65,6 +65,7 @@ def new_signing_key(kid: str | None = None) -> dict[str, Any]:
     """A fresh RSA private key as a JWK (with a random ``kid`` unless given)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(key))
+    jwk.pop("key_ops", None)  # ["sign"] would stop the provider verifying id_token_hint
     jwk.update(kid=kid or uuid.uuid4().hex[:12], use="sig", alg="RS256")
     return jwk
 
@@ -81,6 +82,7 @@ class OpenIdProvider:
         self.issuer = ""
         self.keys: list[dict[str, Any]] = []
         self._proc: subprocess.Popen[bytes] | None = None
+        self._log: Any = None
 
     def start(self, key: dict[str, Any] | None = None) -> str:
         """Start with signing ``key`` (a new one by default); return the issuer URL."""
@@ -95,12 +97,12 @@ class OpenIdProvider:
         conf_path.write_text(json.dumps(conf))
         script = self.home / f"provider-{os.getpid()}.mjs"
         shutil.copy(SOURCE / "provider.mjs", script)
-        log = open(self.scratch / "provider.log", "ab")  # noqa: SIM115 - kept by the process
+        self._log = open(self.scratch / "provider.log", "ab")  # noqa: SIM115 - closed in stop()
         self._proc = subprocess.Popen(
             [str(NODE), str(script), str(conf_path)],
             cwd=self.home,
             stdout=subprocess.PIPE,
-            stderr=log,
+            stderr=self._log,
             env={**os.environ, "NODE_ENV": "test"},
         )
         assert self._proc.stdout is not None
@@ -138,3 +140,6 @@ class OpenIdProvider:
             if self._proc.stdout is not None:
                 self._proc.stdout.close()
             self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None

@@ -58,6 +58,7 @@ server.listen(conf.port || 0, '127.0.0.1', () => {
     ttl: { Session: 3600, Interaction: 600, Grant: 3600, AccessToken: 600, AuthorizationCode: 60, IdToken: 600 },
   });
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
+  provider.on('end_session.error', (ctx, err) => console.error('end_session.error', err, err.cause));
   server.on('request', provider.callback());
   process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });
