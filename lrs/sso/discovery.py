@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lrs.sso.http import ProviderError, get_json
+from lrs.sso.http import ProviderError, check_scheme, get_json
 
 CACHE_S = 3600.0
 REQUIRED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -36,6 +36,9 @@ class ProviderMetadata:
             if not isinstance(doc.get(name), str) or not doc[name]:
                 raise ProviderError(f"discovery document has no {name}")
         end = doc.get("end_session_endpoint")
+        for name in (*REQUIRED, "end_session_endpoint"):
+            if isinstance(doc.get(name), str) and doc[name]:
+                check_scheme(doc[name])
         algs = doc.get("id_token_signing_alg_values_supported") or ["RS256"]
         return cls(
             issuer=issuer,

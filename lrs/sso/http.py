@@ -36,7 +36,8 @@ def _read(req: urllib.request.Request) -> dict[str, Any]:
     return data
 
 
-def _check_scheme(url: str) -> None:
+def check_scheme(url: str) -> None:
+    """Refuse a provider URL that is not https (plain http only on loopback, for tests)."""
     parts = urllib.parse.urlsplit(url)
     loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
@@ -45,13 +46,13 @@ def _check_scheme(url: str) -> None:
 
 def get_json(url: str) -> dict[str, Any]:
     """GET ``url`` and return its JSON object."""
-    _check_scheme(url)
+    check_scheme(url)
     return _read(urllib.request.Request(url, headers={"Accept": "application/json"}))
 
 
 def post_form(url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
     """POST a form to ``url`` and return its JSON object."""
-    _check_scheme(url)
+    check_scheme(url)
     body = urllib.parse.urlencode(form).encode()
     req = urllib.request.Request(
         url,

@@ -42,18 +42,18 @@ def fake_provider() -> Iterator[FakeProvider]:
 
 def sso_settings(tmp_path: Path, issuer: str, **changes: Any) -> Settings:
     """Settings with single sign-on against ``issuer`` and the test group map."""
-    changes.setdefault("warehouse_path", str(tmp_path / "none.duckdb"))
-    return Settings(
-        data_dir=tmp_path,
-        secret_key="test-secret",
-        oidc_issuer=issuer,
-        oidc_client_id=CLIENT_ID,
-        oidc_client_secret=CLIENT_SECRET,
-        oidc_scopes=("openid", "profile", "email", "groups"),
-        oidc_group_map=json.dumps(GROUP_MAP),
-        oidc_provider_name="Test IdP",
-        **changes,
-    )
+    values: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "secret_key": "test-secret",
+        "warehouse_path": str(tmp_path / "none.duckdb"),
+        "oidc_issuer": issuer,
+        "oidc_client_id": CLIENT_ID,
+        "oidc_client_secret": CLIENT_SECRET,
+        "oidc_scopes": ("openid", "profile", "email", "groups"),
+        "oidc_group_map": json.dumps(GROUP_MAP),
+        "oidc_provider_name": "Test IdP",
+    }
+    return Settings(**{**values, **changes})
 
 
 @pytest.fixture

@@ -197,3 +197,33 @@ def test_routes_answer_404_when_sso_is_off(app: Flask) -> None:
 def test_sign_in_page_offers_the_provider(rp_app: Flask) -> None:
     page = rp_app.test_client().get("/dashboards/sign-in").get_data(as_text=True)
     assert "Sign in with Test IdP" in page and 'href="/dashboards/oidc/start"' in page
+
+
+def test_client_secret_post(
+    store: Any, clock: Any, tmp_path: Any, fake_provider: FakeProvider
+) -> None:
+    from lrs.app import create_app
+    from tests.sso.conftest import sso_settings
+
+    settings = sso_settings(tmp_path, fake_provider.issuer, oidc_token_auth="client_secret_post")
+    client = create_app(settings, store=store, clock=clock).test_client()
+    params = begin(client)
+    fake_provider.id_token = fake_provider.sign(fake_provider.claims(params["nonce"]))
+    assert finish(client, params["state"]).status_code == 303
+    sent = fake_provider.token_requests[-1]
+    assert sent["basic"] == ""
+    assert sent["form"]["client_id"] == CLIENT_ID
+    assert sent["form"]["client_secret"] == CLIENT_SECRET
+
+
+def test_bad_group_map_stops_the_app(
+    store: Any, tmp_path: Any, fake_provider: FakeProvider
+) -> None:
+    from lrs.app import create_app
+    from tests.sso.conftest import sso_settings
+
+    settings = sso_settings(
+        tmp_path, fake_provider.issuer, oidc_group_map='{"g": {"roles": ["x"]}}'
+    )
+    with pytest.raises(ValueError, match="LRS_OIDC_GROUP_MAP"):
+        create_app(settings, store=store)

@@ -87,3 +87,10 @@ def test_discovery_cached_and_issuer_checked() -> None:
         ProviderMetadata.parse("https://idp.test/realms/other", DOC)
     with pytest.raises(ProviderError, match="jwks_uri"):
         ProviderMetadata.parse(DOC["issuer"], {**DOC, "jwks_uri": ""})
+
+
+def test_discovery_refuses_plain_http_endpoints_off_loopback() -> None:
+    with pytest.raises(ProviderError, match="https"):
+        ProviderMetadata.parse(DOC["issuer"], {**DOC, "token_endpoint": "http://idp.test/token"})
+    with pytest.raises(ProviderError, match="https"):
+        Discovery("http://idp.test").metadata()
