@@ -24,7 +24,9 @@ def audit_event(
 ) -> AuditEntry:
     """Append an audit entry for the current request's credential (or ``actor``)."""
     principal = g.get("principal")
-    who = actor or (principal.credential.key if principal is not None else "anonymous")
+    who = actor or (
+        principal.credential.key if principal is not None else g.get("person_actor", "anonymous")
+    )
     svc = services()
     entry: AuditEntry = svc.store.append_audit(svc.clock(), who, action, dict(detail or {}))
     return entry

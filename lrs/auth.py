@@ -86,18 +86,30 @@ def authenticate() -> Principal:
     return principal
 
 
-def require(*scopes: str) -> Callable[[F], F]:
-    """Decorator: authenticate and demand any one of ``scopes``."""
+def require(*scopes: str, people: bool = False, people_admin: bool = False) -> Callable[[F], F]:
+    """Decorator: authenticate and demand any one of ``scopes``.
+
+    ``people=True`` also admits a signed-in person's ``GET`` (dashboard session, no
+    Authorization header; see :mod:`lrs.api.people_scope`): the view then filters to their units.
+    ``people_admin=True`` admits a person with the admin role and every unit (CSRF header on
+    writes).
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if people or people_admin:
+                from lrs.api.people_scope import admit_admin_person, admit_person
+
+                if (admit_admin_person if people_admin else admit_person)():
+                    return view(*args, **kwargs)
             principal = authenticate()
             if not principal.has_any(*scopes):
                 raise Forbidden(f"requires one of the scopes: {', '.join(scopes)}")
             return view(*args, **kwargs)
 
         wrapper.required_scopes = scopes  # type: ignore[attr-defined]
+        wrapper.admits_people = people or people_admin  # type: ignore[attr-defined]
         return cast(F, wrapper)
 
     return decorate

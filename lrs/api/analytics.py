@@ -16,6 +16,7 @@ from analytics.etl import refresh, unmatched
 from analytics.imports.load import import_file
 from analytics.resources import secret_for, warehouse_for
 from analytics.sandbox import FORMATS, run_sql
+from lrs.api.people_scope import person_access
 from lrs.audit import audit_event, import_detail
 from lrs.auth import authenticate, require
 from lrs.extensions import services
@@ -95,6 +96,14 @@ def post_import(kind: str) -> Response:
     return resp
 
 
+def _may_identity() -> bool:
+    """Identity columns: ``analytics/staff`` for a credential, a staff role for a person."""
+    access = person_access()
+    if access is not None:
+        return access.can_staff
+    return authenticate().has_any("analytics/staff")
+
+
 def _sql_body() -> dict[str, Any]:
     body = json_body() if request.is_json else None
     if not isinstance(body, dict):
@@ -119,12 +128,12 @@ def _sql_body() -> dict[str, Any]:
 
 
 @bp.post("/analytics/sql")
-@require("admin")
+@require("admin", people_admin=True)
 def post_sql() -> Response:
     """Run one read-only SELECT: ``{"sql", "format": json|csv|parquet, "identity": false}``."""
     body = _sql_body()
     settings = services().settings
-    if body.get("identity") and not authenticate().has_any("analytics/staff"):
+    if body.get("identity") and not _may_identity():
         raise Forbidden("identity=true requires the analytics/staff scope")
     audit_event("analytics.sql", {"sql": body["sql"], "identity": bool(body.get("identity"))})
     result = run_sql(
@@ -141,7 +150,7 @@ def post_sql() -> Response:
 
 
 @bp.get("/analytics/unmatched")
-@require("admin")
+@require("admin", people_admin=True)
 def get_unmatched() -> Response:
     """Actors of statements that match no staff identity."""
     rows = unmatched(warehouse_for(services().settings))

@@ -5,6 +5,10 @@ mbox) and person-level rows need ``analytics/staff`` and are audited. ``GET /ana
 for a ``date`` without a model run answers 409 asking for ``POST /analytics/models?as_of=``
 (a read request never triggers a minutes-long writer run). Incident counts from 1 to 10 are
 nulled with the rates derived from them (small-cell suppression).
+
+A signed-in person may read these too (``GET`` with the dashboard session): every query keeps
+only their units' rows (:mod:`lrs.api.people_scope`), staff rows follow their roles, and a
+``department_id`` of another unit is 403.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from analytics.resources import warehouse_for
 from analytics.run_models import run_models
 from analytics.suppression import suppress
 from analytics.warehouse import Connection
+from lrs.api.people_scope import dept_condition, person_access, scoped
 from lrs.audit import audit_event
 from lrs.auth import authenticate, require
 from lrs.extensions import services
-from statements.errors import BadRequest, Conflict, FieldError, NotFound
+from statements.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound
 
 bp = Blueprint("analytics_models", __name__)
 
@@ -75,7 +80,32 @@ def _query(sql: str, params: list[object], *tables: str, identity: bool = False)
 
 
 def _staff() -> bool:
+    access = person_access()
+    if access is not None:
+        return access.can_staff
     return authenticate().has_any("analytics/staff")
+
+
+def _clearance() -> bool:
+    access = person_access()
+    if access is not None:
+        return access.can_clearance
+    return authenticate().has_any("analytics/staff")
+
+
+def _department_arg() -> str:
+    """``department_id`` of the query string; 403 when it names a unit outside the person's."""
+    dept = request.args.get("department_id", "")
+    if dept and scoped():
+        cond, params = dept_condition("department_id")
+        found = _query(
+            f"SELECT count(*) AS n FROM departments WHERE department_id = ? AND {cond}",
+            [dept, *params],
+            "departments",
+        )
+        if not found["n"][0]:
+            raise Forbidden("department_id names a unit outside the ones you may see")
+    return dept
 
 
 def _identities(keys: list[str]) -> pl.DataFrame:
@@ -107,13 +137,14 @@ def _cleared_day(task: str, day: date | None) -> date:
 
 
 @bp.get("/analytics/cleared")
-@require(*READ)
+@require(*READ, people=True)
 def get_cleared() -> Response:
     """Who is cleared for ``task`` on ``date`` (default: latest run), per competency."""
     task = request.args.get("task", "").strip()
     if not task:
         raise BadRequest("task is required", [FieldError("task", "required", "a task id")])
     day = _cleared_day(task, _date_arg("date"))
+    units, unit_params = dept_condition("ps.department_id")
     people = _query(
         "SELECT x.person_key, x.cleared, x.evidence_ids, "
         "list(struct_pack(competency_id := p.competency_id, status := p.status, "
@@ -122,15 +153,17 @@ def get_cleared() -> Response:
         "FROM cleared x JOIN regulated_tasks t USING (task_id) "
         "LEFT JOIN person_competency_status p ON p.person_key = x.person_key "
         "AND p.as_of = x.as_of AND list_contains(t.competency_ids, p.competency_id) "
-        "WHERE x.task_id = ? AND x.as_of = ? GROUP BY ALL ORDER BY x.person_key",
-        [task, day],
+        "WHERE x.task_id = ? AND x.as_of = ? AND x.person_key IN (SELECT ps.person_key FROM "
+        f"person_competency_status ps WHERE ps.as_of = x.as_of AND {units}) "
+        "GROUP BY ALL ORDER BY x.person_key",
+        [task, day, *unit_params],
         "cleared",
         "regulated_tasks",
         "person_competency_status",
     )
     if people.is_empty():
         raise NotFound(f"no clearance rows for task {task!r} on {day}")
-    if _staff():
+    if _clearance():
         people = people.join(_identities(people["person_key"].to_list()), "person_key", "left")
         audit_event(
             "analytics.staff_read", {"endpoint": "cleared", "task": task, "rows": people.height}
@@ -139,15 +172,16 @@ def get_cleared() -> Response:
 
 
 @bp.get("/analytics/flags")
-@require(*READ)
+@require(*READ, people=True)
 def get_flags() -> Response:
     """Flags of ``month`` (YYYY-MM, default latest), optionally of one ``department_id``."""
     month = _date_arg("month", "%Y-%m")
-    dept = request.args.get("department_id", "")
+    dept = _department_arg()
+    units, unit_params = dept_condition()
     rows = _query(
         "SELECT * FROM flags WHERE month = coalesce(?::DATE, (SELECT max(month) FROM flags)) "
-        "AND (? = '' OR department_id = ?) ORDER BY department_id, competency_id",
-        [month, dept, dept],
+        f"AND (? = '' OR department_id = ?) AND {units} ORDER BY department_id, competency_id",
+        [month, dept, dept, *unit_params],
         "flags",
     )
     return jsonify(
@@ -156,18 +190,19 @@ def get_flags() -> Response:
 
 
 @bp.get("/analytics/compliance")
-@require(*READ)
+@require(*READ, people=True)
 def get_compliance() -> Response:
     """Department x competency compliance of the latest month (+ staff rows with the scope)."""
-    dept = request.args.get("department_id", "")
-    where = "(? = '' OR department_id = ?)"
+    dept = _department_arg()
+    units, unit_params = dept_condition()
+    where = f"(? = '' OR department_id = ?) AND {units}"
     cells = _query(
         "SELECT department_id, competency_id, month, n_required, n_compliant, compliance_rate, "
         "compliance_shrunk, compliance_lo, compliance_hi, readiness, readiness_lo, readiness_hi, "
         "readiness_state FROM dept_competency_month "
         f"WHERE month = (SELECT max(month) FROM dept_competency_month) AND {where} "
         "ORDER BY department_id, competency_id",
-        [dept, dept],
+        [dept, dept, *unit_params],
         "dept_competency_month",
     )
     body: dict[str, Any] = {"departments": _rows(cells)}
@@ -176,7 +211,7 @@ def get_compliance() -> Response:
             "SELECT * FROM person_competency_status WHERE as_of = "
             f"(SELECT max(as_of) FROM person_competency_status) AND {where} "
             "ORDER BY department_id, person_key, competency_id",
-            [dept, dept],
+            [dept, dept, *unit_params],
             "person_competency_status",
         )
         body["staff"] = _rows(staff)
@@ -185,29 +220,34 @@ def get_compliance() -> Response:
 
 
 def _table(name: str) -> list[dict[str, Any]]:
-    return _rows(_query(f"SELECT * FROM {name}", [], name))
+    """Every row of a per-department model table (only the person's units for a person)."""
+    units, params = dept_condition()
+    return _rows(_query(f"SELECT * FROM {name} WHERE {units}", params, name))
 
 
 @bp.get("/analytics/readiness")
-@require(*READ)
+@require(*READ, people=True)
 def get_readiness() -> Response:
     """Department x competency readiness as of the latest run."""
     return jsonify({"readiness": _table("department_readiness")})
 
 
 @bp.get("/analytics/forecast")
-@require(*READ)
+@require(*READ, people=True)
 def get_forecast() -> Response:
     """Projected compliance/readiness at 0/30/60/90 days and time to red."""
     return jsonify({"forecast": _table("forecast")})
 
 
 @bp.get("/analytics/incidents")
-@require(*READ)
+@require(*READ, people=True)
 def get_incidents() -> Response:
     """Incident rates per department-month and the linkage (counts under 11 nulled)."""
+    units, unit_params = dept_condition()
     rates = _query(
-        "SELECT * FROM incident_rates ORDER BY department_id, month", [], "incident_rates"
+        f"SELECT * FROM incident_rates WHERE {units} ORDER BY department_id, month",
+        unit_params,
+        "incident_rates",
     )
     # Each figure on its own count: a small harm count hides the harm figures only.
     rates = suppress(

@@ -250,7 +250,7 @@ def install(app: Flask) -> None:
     app.config["SESSION_COOKIE_NAME"] = "lrs_dashboards"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_PATH"] = "/dashboards"
+    app.config["SESSION_COOKIE_PATH"] = "/"  # the dashboards and /analytics/* reads
     settings = services(app).settings
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=settings.session_absolute_hours)
     app.session_interface = _SessionInterface()

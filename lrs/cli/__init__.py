@@ -10,6 +10,7 @@ from lrs.cli import (
     bulk,  # noqa: F401
     forward,  # noqa: F401
     migrate,  # noqa: F401
+    people,  # noqa: F401
     pull,  # noqa: F401
 )
 from lrs.cli.core import main

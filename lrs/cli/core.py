@@ -66,6 +66,7 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
     click.echo(f"Readiness LRS on {base}")
     click.echo(f"  xAPI endpoint: {base}/xapi/")
     click.echo(f"  store:         {settings.resolved_store_url}")
+    _bootstrap_admin(settings)
     if not _store_has_credentials(settings):
         click.echo("  no credentials yet; create one with:")
         click.echo("    .venv/bin/lrs credentials add --name admin --scope all")
@@ -77,6 +78,17 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool) ->
     conf = Path(config.__file__).parent / "gunicorn.conf.py"
     args = [sys.executable, "-m", "gunicorn", "-c", str(conf), "lrs.app:create_app()"]
     os.execve(sys.executable, args, env)
+
+
+def _bootstrap_admin(settings: Settings) -> None:
+    from lrs.people.admin import ensure_bootstrap_admin
+
+    made = ensure_bootstrap_admin(_store(settings), system_clock_us())
+    if made is not None:
+        person, password = made
+        click.echo("  first start: the dashboards' bootstrap admin (shown ONCE, never again):")
+        click.echo(f"    email {person.email}   password {password}")
+        click.echo("    change it: .venv/bin/lrs people reset-password admin@localhost")
 
 
 def _store_has_credentials(settings: Settings) -> bool:

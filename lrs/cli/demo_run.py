@@ -24,6 +24,7 @@ from config.settings import Settings
 from lrs.cli.progress import Steps
 from lrs.credentials import authority_for, hash_secret, new_credential
 from lrs.extensions import system_clock_us
+from lrs.people.admin import ensure_demo_leader
 from statements.store import open_store
 
 DEMO_SEED = 1
@@ -123,6 +124,7 @@ def first_run(settings: Settings, steps: Steps, size: DemoSize = DemoSize()) -> 
             with steps.step("models", 3) as update:
                 run_models(warehouse, end, *from_settings(settings), progress=update)
         key_secret = demo_credential(store, settings.data_dir)
+        ensure_demo_leader(store, system_clock_us())
     finally:
         store.close()
     loading.unlink()

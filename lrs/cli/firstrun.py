@@ -51,7 +51,7 @@ def demo_banner(settings: Settings, base: str, key: str, secret: str) -> list[st
     return [
         "",
         "DEMO DATA — a synthetic hospital, not real people",
-        f"  dashboards:    {base}/dashboards/   (sign in with the key and secret)",
+        f"  dashboards:    {base}/dashboards/   (one click: Sign in as the demo leader)",
         f"  xAPI endpoint: {base}/xapi/",
         f"  demo admin:    key {key}   secret {secret}"
         f"   (also in {settings.data_dir / CREDENTIAL_FILE})",

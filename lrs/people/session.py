@@ -70,6 +70,9 @@ def start_session(
         last_seen_us=now,
         extra=dict(extra or {}),
     )
+    previous = session.get("sid")
+    if isinstance(previous, str):  # signing in again ends the session the cookie held
+        svc.store.end_session(_hash(previous))
     svc.store.add_session(record)
     session.clear()
     session.permanent = True

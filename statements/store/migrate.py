@@ -33,6 +33,7 @@ class Inventory:
     attachments: int = 0
     documents: int = 0
     credentials: int = 0
+    people: int = 0
     activities: int = 0
     agents: int = 0
     checksum: str = field(default="0" * 64)
@@ -64,6 +65,7 @@ def inventory(store: Any, batch_size: int = 1000) -> Inventory:
     inv.attachments = sum(1 for _ in store.iter_attachments())
     inv.documents = sum(1 for _ in store.iter_documents())
     inv.credentials = len(store.list_credentials())
+    inv.people = len(store.list_people())
     inv.activities = sum(1 for _ in store.iter_activities())
     inv.agents = sum(1 for _ in store.iter_agents())
     return inv
@@ -108,7 +110,7 @@ def copy_statements(
 
 
 def copy_the_rest(src: Any, dst: Any, batch_size: int = 500) -> None:
-    """Copy attachments, documents, credentials, Activities and Agents (idempotently)."""
+    """Copy attachments, documents, credentials, people, Activities and Agents (idempotently)."""
     chunk: list[Attachment] = []
     for att in src.iter_attachments():
         chunk.append(att)
@@ -124,6 +126,9 @@ def copy_the_rest(src: Any, dst: Any, batch_size: int = 500) -> None:
             dst.add_credential(cred)
         if cred.revoked:
             dst.revoke_credential(cred.key)
+    for person in src.list_people():  # sessions are not copied: everyone signs in again
+        if dst.get_person(person.id) is None:
+            dst.add_person(person)
     dst.upsert_activity_definitions(list(src.iter_activities()), may_define=True)
     for ifi, names in src.iter_agents():
         dst.record_agents([{**ifi, "name": n} for n in names] or [ifi])

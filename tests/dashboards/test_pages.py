@@ -64,7 +64,7 @@ def test_session_cookie_flags_and_secure_over_tls(
     client = dash_app.test_client()
     resp = sign_in(client, key, secret)
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("lrs_dashboards="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/dashboards" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/;" in cookie
     assert "Secure" not in cookie
     tls = dash_app.test_client()
     page = tls.get("/dashboards/sign-in", base_url="https://lrs.example")

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from lrs.cli import main
 from statements.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, DocumentScope
+from statements.people import Access, Person, Scope
 from statements.query import StatementQuery
 from statements.store.base import Attachment, Credential
 from statements.store.migrate import copy_statements, copy_the_rest, ids_checksum, inventory
@@ -59,6 +60,10 @@ def fill(store: Any) -> None:
             Credential(f"k{n}", "hash", f"c{n}", ("all",), OTHER_AUTH, f"2026-0{n + 1}")
         )
     store.revoke_credential("k1")
+    store.add_person(
+        Person("p1", "Ann", "ann@example.org", Access(("staff",), Scope(departments=("D2",))),
+               "$argon2id$h", "TOTPSECRET", False, "2026-01-01")
+    )  # fmt: skip
     store.upsert_activity_definitions(
         [
             {
@@ -97,6 +102,7 @@ def snapshot(store: Any) -> dict[str, Any]:
             for d in store.iter_documents()
         ),
         "credentials": store.list_credentials(),
+        "people": store.list_people(),
         "activity": store.get_activity(ACT),
         "person": store.get_agent_person(AGENT),
     }
