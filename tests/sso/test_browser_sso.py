@@ -29,6 +29,11 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "sso"
 ACCOUNTS = {
     "alice": {"name": "Alice Quality", "email": "alice@hospital.test", "groups": ["lrs-quality"]},
     "bob": {"name": "Bob Porter", "email": "bob@hospital.test", "groups": ["facilities"]},
+    "carol": {
+        "name": "Carol Ward",
+        "email": "carol@hospital.test",
+        "groups": ["ward-d1-managers", "facilities"],
+    },
 }
 
 pytestmark = pytest.mark.skipif(
@@ -129,7 +134,7 @@ def test_mapped_person_signs_in_and_sign_out_ends_provider_session(driver: Any, 
     _sign_in_at_provider(driver, site, "alice")
     assert driver.current_url.startswith(f"{site.base}/dashboards/"), driver.current_url
     who = driver.find_element(By.CSS_SELECTOR, ".who").text
-    assert "Alice Quality" in who and "staff-level" in who  # lrs-quality -> viewer + staff
+    assert who == "Alice Quality (viewer, staff; all units)"  # lrs-quality -> viewer + staff
     driver.save_screenshot(str(ARTIFACTS / "signed-in.png"))
     signed_in = site.audit("people.sign_in")
     assert signed_in[-1].detail["method"] == "oidc"
@@ -166,6 +171,21 @@ def test_unmapped_person_is_refused_with_a_clear_page(driver: Any, site: Site) -
     assert len(refused) == before + 1 and refused[-1].actor == "bob@hospital.test"
     driver.get(f"{site.base}/dashboards/")
     assert "/dashboards/sign-in" in driver.current_url
+
+
+def test_unit_manager_group_maps_to_one_department(driver: Any, site: Site) -> None:
+    from selenium.webdriver.common.by import By
+
+    _fresh(driver, site)
+    _sign_in_at_provider(driver, site, "carol")
+    who = driver.find_element(By.CSS_SELECTOR, ".who").text
+    assert who == "Carol Ward (viewer; department:D1)"  # ward-d1-managers; facilities unmapped
+    driver.get(f"{site.base}/dashboards/department/D1")
+    assert driver.find_elements(By.CSS_SELECTOR, "h1")
+    assert "Ward A" in driver.find_element(By.CSS_SELECTOR, "h1").text
+    driver.get(f"{site.base}/dashboards/department/D2")
+    assert driver.title.startswith("Not allowed")
+    assert "outside the units you may see" in driver.find_element(By.TAG_NAME, "body").text
 
 
 def test_sign_in_survives_signing_key_rotation(driver: Any, site: Site) -> None:

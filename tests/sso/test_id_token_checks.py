@@ -124,12 +124,13 @@ def test_replayed_state_refused(rp_app: Flask, fake_provider: FakeProvider) -> N
     client = rp_app.test_client()
     params = begin(client)
     fake_provider.id_token = fake_provider.sign(fake_provider.claims(params["nonce"]))
-    cookie = client.get_cookie("lrs_dashboards", path="/dashboards")
+    path = rp_app.config["SESSION_COOKIE_PATH"]
+    cookie = client.get_cookie("lrs_dashboards", path=path)
     assert cookie is not None
     assert finish(client, params["state"]).status_code == 303
     # the attacker replays the callback with the browser's pre-callback cookie
     replay = rp_app.test_client()
-    replay.set_cookie("lrs_dashboards", cookie.value, path="/dashboards")
+    replay.set_cookie("lrs_dashboards", cookie.value, path=path)
     resp = finish(replay, params["state"])
     assert resp.status_code == 400
     assert "already used or has expired" in resp.get_data(as_text=True)
