@@ -83,6 +83,7 @@ class OpenIdProvider:
         self.keys: list[dict[str, Any]] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
+        self._script: Path | None = None
 
     def start(self, key: dict[str, Any] | None = None) -> str:
         """Start with signing ``key`` (a new one by default); return the issuer URL."""
@@ -95,8 +96,9 @@ class OpenIdProvider:
         }
         conf_path = self.scratch / f"provider-{uuid.uuid4().hex[:8]}.json"
         conf_path.write_text(json.dumps(conf))
-        script = self.home / f"provider-{os.getpid()}.mjs"
-        shutil.copy(SOURCE / "provider.mjs", script)
+        script = self.home / f"provider-{os.getpid()}-{uuid.uuid4().hex[:6]}.mjs"
+        shutil.copy(SOURCE / "provider.mjs", script)  # beside node_modules, for its imports
+        self._script = script
         self._log = open(self.scratch / "provider.log", "ab")  # noqa: SIM115 - closed in stop()
         self._proc = subprocess.Popen(
             [str(NODE), str(script), str(conf_path)],
@@ -143,3 +145,6 @@ class OpenIdProvider:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._script is not None:
+            self._script.unlink(missing_ok=True)
+            self._script = None

@@ -228,3 +228,21 @@ def test_bad_group_map_stops_the_app(
     )
     with pytest.raises(ValueError, match="LRS_OIDC_GROUP_MAP"):
         create_app(settings, store=store)
+
+
+def test_unreachable_provider_gives_a_clear_502(store: Any, clock: Any, tmp_path: Any) -> None:
+    # a loopback port nobody listens on (bound, then closed)
+    import socket
+
+    from lrs.app import create_app
+    from tests.sso.conftest import sso_settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = sso_settings(tmp_path, f"http://127.0.0.1:{port}")
+    resp = (
+        create_app(settings, store=store, clock=clock).test_client().get("/dashboards/oidc/start")
+    )
+    assert resp.status_code == 502
+    assert "could not be reached" in resp.get_data(as_text=True)
