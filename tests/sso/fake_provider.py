@@ -29,6 +29,7 @@ class FakeProvider:
         self.issuer = ""
         self.id_token = ""
         self.token_requests: list[dict[str, Any]] = []
+        self.end_session = True  # advertise end_session_endpoint (RP-initiated logout)
         self.app = self._build()
 
     def public_pem(self) -> bytes:
@@ -63,14 +64,16 @@ class FakeProvider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery() -> Any:
-            return jsonify(
-                issuer=self.issuer,
-                authorization_endpoint=f"{self.issuer}/authorize",
-                token_endpoint=f"{self.issuer}/token",
-                jwks_uri=f"{self.issuer}/jwks",
-                end_session_endpoint=f"{self.issuer}/logout",
-                id_token_signing_alg_values_supported=["RS256", "HS256", "none"],
-            )
+            doc = {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/jwks",
+                "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
+            }
+            if self.end_session:
+                doc["end_session_endpoint"] = f"{self.issuer}/logout"
+            return jsonify(doc)
 
         @app.get("/jwks")
         def jwks() -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -246,3 +247,46 @@ def test_unreachable_provider_gives_a_clear_502(store: Any, clock: Any, tmp_path
     )
     assert resp.status_code == 502
     assert "could not be reached" in resp.get_data(as_text=True)
+
+
+def _signed_in(client: FlaskClient, p: FakeProvider) -> str:
+    params = begin(client)
+    p.id_token = p.sign(p.claims(params["nonce"]))
+    assert finish(client, params["state"]).status_code == 303
+    with client.session_transaction() as sess:
+        token = sess["csrf"]
+    assert isinstance(token, str)
+    return token
+
+
+def test_sign_out_goes_on_to_the_provider_logout(
+    rp_app: Flask, fake_provider: FakeProvider
+) -> None:
+    client = rp_app.test_client()
+    csrf = _signed_in(client, fake_provider)
+    resp = client.post("/dashboards/sign-out", data={"csrf_token": csrf})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/dashboards/oidc/signed-out"
+    page = client.get("/dashboards/oidc/signed-out")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"{fake_provider.issuer}/logout?id_token_hint=" in html
+    link = re.search(r'id="provider-sign-out" href="([^"]+)"', html)
+    assert link is not None
+    query = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+    assert query["id_token_hint"] == [fake_provider.id_token]
+    assert query["post_logout_redirect_uri"] == ["http://localhost/dashboards/sign-in"]
+    assert query["client_id"] == [CLIENT_ID]
+    # the forwarding URL is used once; our session is already over
+    assert client.get("/dashboards/oidc/signed-out").headers["Location"] == "/dashboards/sign-in"
+    assert [e.action for e in services(rp_app).store.list_audit(limit=100)][-1] == (
+        "people.sign_out"
+    )
+
+
+def test_sign_out_without_end_session_endpoint_stays_local(
+    rp_app: Flask, fake_provider: FakeProvider
+) -> None:
+    fake_provider.end_session = False
+    client = rp_app.test_client()
+    csrf = _signed_in(client, fake_provider)
+    resp = client.post("/dashboards/sign-out", data={"csrf_token": csrf})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/dashboards/sign-in"
