@@ -33,6 +33,18 @@ def _has_statements(store_url: str) -> bool:
         store.close()
 
 
+def _demo_leader(store_url: str) -> None:
+    from lrs.extensions import system_clock_us
+    from lrs.people.admin import ensure_demo_leader
+
+    store = open_store(store_url)
+    store.init()
+    try:
+        ensure_demo_leader(store, system_clock_us())
+    finally:
+        store.close()
+
+
 def wants_demo(environ: dict[str, str], interactive: bool) -> bool:
     """Decide whether to load the demo: LRS_DEMO=1/0 decide; else ask only on a terminal."""
     choice = environ.get("LRS_DEMO", "").strip().lower()
@@ -89,6 +101,7 @@ def start(host: str | None, port: int | None) -> None:
         click.echo(f"demo hospital ready in {time.monotonic() - started:.1f} s ({timings})")
     demo = _saved_demo_credential(settings)
     if demo is not None:
+        _demo_leader(settings.resolved_store_url)  # demos loaded before people existed too
         base = f"http://{host or settings.host}:{port or settings.port}"
         for line in demo_banner(settings, base, *demo):
             click.echo(line)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, current_app, session
@@ -127,8 +128,6 @@ def current_session() -> SessionRecord | None:
 
 
 def _refreshed(record: SessionRecord, person: Person) -> SessionRecord:
-    from dataclasses import replace
-
     return replace(
         record, access=person.access, display_name=person.display_name, email=person.email
     )

@@ -100,3 +100,17 @@ def test_serve_prints_the_bootstrap_password_once(
     found = re.search(r"email admin@localhost\s+password (\S+)", first)
     assert found is not None and len(execs) == 2
     assert found.group(1) not in second and "bootstrap admin" not in second
+
+
+def test_start_adds_the_demo_leader_to_an_existing_demo(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lrs.cli.demo_run import CREDENTIAL_FILE
+
+    monkeypatch.setenv("LRS_DEMO", "0")
+    monkeypatch.setattr("os.execve", lambda *a: None)
+    _run("start")
+    assert _store(data_dir).get_person("demo-leader") is None  # no demo here: no leader
+    (data_dir / CREDENTIAL_FILE).write_text("demo-admin s3cret\n")  # a demo loaded earlier
+    _run("start")
+    assert _store(data_dir).get_person("demo-leader") is not None

@@ -143,3 +143,14 @@ def test_a_viewer_gets_aggregates_without_staff_rows(scoped_app: Flask) -> None:
     assert client.get("/dashboards/protocols").status_code == 403  # retraining: educators
     body = client.get("/analytics/compliance").get_json()
     assert "staff" not in body and {r["department_id"] for r in body["departments"]} == {MINE}
+
+
+def test_small_cells_stay_suppressed_for_a_scoped_viewer(scoped_app: Flask) -> None:
+    add_person(scoped_app, "sc@example.org", ("viewer",), Scope(departments=(MINE,)))
+    client = scoped_app.test_client()
+    assert sign_in(client, "sc@example.org").status_code == 303
+    rates = client.get("/analytics/incidents").get_json()["incident_rates"]
+    assert rates and {r["department_id"] for r in rates} == {MINE}
+    counts = [r[c] for r in rates for c in ("harm_events", "near_misses")]
+    assert all(n is None or n == 0 or n >= 11 for n in counts)
+    assert any(n is None for n in counts)  # the planted small counts were there, and hidden

@@ -217,3 +217,14 @@ def test_admin_person_runs_sql_with_the_csrf_header(app: Flask) -> None:
     assert resp.status_code == 200 and resp.get_json()["rows"][0]["n"] == 6
     last = services(app).store.list_audit()[-1]
     assert last.action == "analytics.sql" and last.actor.startswith("person:")
+
+
+def test_ten_refusals_lock_an_email_for_15_minutes(app: Flask, clock: Any) -> None:
+    add_person(app, "g@example.org", ("viewer",), UNIT)
+    client = app.test_client()
+    for _ in range(10):
+        assert sign_in(client, "g@example.org", "guess guess guess").status_code == 401
+    assert sign_in(client, "G@example.org").status_code == 429  # even the right password
+    assert sign_in(client, "other@example.org", "x").status_code == 401  # other emails: not locked
+    clock.advance(16 * 60)
+    assert sign_in(client, "g@example.org").status_code == 303
