@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_AGE_US = 10 * 60 * 1_000_000  # a sign-in must come back from the provider within 10 minutes
+MAX_PENDING = 10_000  # more sign-ins under way than this in 10 minutes is a flood, not staff
+
+
+class TooManyPending(Exception):
+    """The table is full of unfinished sign-ins (someone is hammering /dashboards/oidc/start)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,8 @@ class Pending:
 class PendingSignIns:
     """The pending sign-ins table (thread- and process-safe through SQLite's own locking)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, limit: int = MAX_PENDING) -> None:
+        self.path, self.limit = path, limit
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
@@ -53,6 +58,9 @@ class PendingSignIns:
             db.execute(
                 "DELETE FROM pending WHERE created_us < ?", (pending.created_us - MAX_AGE_US,)
             )
+            (count,) = db.execute("SELECT count(*) FROM pending").fetchone()
+            if count >= self.limit:
+                raise TooManyPending(f"{count} sign-ins under way")
             db.execute(
                 "INSERT INTO pending VALUES (?, ?, ?, ?, ?)",
                 (

@@ -25,6 +25,7 @@ from lrs.people.session import (
 from lrs.sso.client import RelyingParty
 from lrs.sso.http import ProviderError
 from lrs.sso.mapping import access_for, claimed_groups
+from lrs.sso.pending import TooManyPending
 from lrs.sso.tokens import TokenRejected
 from statements.people import Person, SessionRecord
 
@@ -84,6 +85,12 @@ def start() -> Any:
     try:
         state, url = _rp().begin(
             redirect_uri(), _safe_next(request.args.get("next", "")), services().clock()
+        )
+    except TooManyPending:
+        return _page(
+            503,
+            "Single sign-on busy",
+            "Too many sign-ins are under way; try again in a few minutes.",
         )
     except ProviderError as exc:
         current_app.logger.warning("oidc discovery failed: %s", exc)

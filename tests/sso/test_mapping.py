@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from lrs.sso.discovery import Discovery, ProviderMetadata
 from lrs.sso.http import ProviderError
 from lrs.sso.mapping import access_for, claimed_groups, parse_group_map
+from lrs.sso.pending import MAX_AGE_US, Pending, PendingSignIns, TooManyPending
 from statements.people import Access, Scope
 
 MAP = parse_group_map(
@@ -94,3 +96,16 @@ def test_discovery_refuses_plain_http_endpoints_off_loopback() -> None:
         ProviderMetadata.parse(DOC["issuer"], {**DOC, "token_endpoint": "http://idp.test/token"})
     with pytest.raises(ProviderError, match="https"):
         Discovery("http://idp.test").metadata()
+
+
+def test_pending_sign_ins_single_use_expiry_and_cap(tmp_path: Path) -> None:
+    table = PendingSignIns(tmp_path / "p.sqlite", limit=3)
+    for n in range(3):
+        table.put(Pending(f"s{n}", "n", "v", "/dashboards/", 1_000))
+    with pytest.raises(TooManyPending):
+        table.put(Pending("s3", "n", "v", "/dashboards/", 1_000))
+    assert table.take("s0", 2_000) == Pending("s0", "n", "v", "/dashboards/", 1_000)
+    assert table.take("s0", 2_000) is None  # single use
+    assert table.take("s1", 1_000 + MAX_AGE_US + 1) is None  # too old to finish
+    table.put(Pending("s4", "n", "v", "/", 1_000 + MAX_AGE_US + 5))  # purges the old ones
+    assert table.take("s2", 1_000) is None
