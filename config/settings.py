@@ -338,6 +338,55 @@ class Settings:
             "Retraining lists: include staff whose evidence expires within this many days."
         ),
     )
+    # -- OpenID Connect sign-in for the dashboards (lrs/sso/; docs/sso.md) --
+    oidc_issuer: str = field(
+        default="",
+        metadata=_doc(
+            "OpenID provider's issuer URL (discovery at `<issuer>/.well-known/"
+            "openid-configuration`); empty turns single sign-on off."
+        ),
+    )
+    oidc_client_id: str = field(
+        default="", metadata=_doc("Client (application) id registered at the provider.")
+    )
+    oidc_client_secret: str = field(
+        default="", metadata=_doc("Client secret registered at the provider.")
+    )
+    oidc_token_auth: str = field(
+        default="client_secret_basic",
+        metadata=_doc(
+            "How the client secret goes to the token endpoint: `client_secret_basic` or "
+            "`client_secret_post`."
+        ),
+    )
+    oidc_redirect_url: str = field(
+        default="",
+        metadata=_doc(
+            "Redirect URL registered at the provider (default: this site's "
+            "`/dashboards/oidc/callback` as the request reached it)."
+        ),
+    )
+    oidc_scopes: tuple[str, ...] = field(
+        default=("openid", "profile", "email"),
+        metadata=_doc(
+            "Scopes requested, comma-separated (`openid` is always sent; Okta needs `groups`)."
+        ),
+    )
+    oidc_groups_claim: str = field(
+        default="groups",
+        metadata=_doc("ID token claim listing the person's groups (Keycloak/Okta/Entra: groups)."),
+    )
+    oidc_group_map: str = field(
+        default="",
+        metadata=_doc(
+            'JSON: group -> {"roles": [...], "scope": "all" or "site:X,department:Y"}; a person '
+            "gets the union over their mapped groups; no mapped group = refused."
+        ),
+    )
+    oidc_provider_name: str = field(
+        default="single sign-on",
+        metadata=_doc('Shown on the sign-in button ("Sign in with <name>").'),
+    )
 
     @property
     def resolved_warehouse_path(self) -> Path:

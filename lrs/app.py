@@ -21,6 +21,7 @@ from lrs.extensions import Services, system_clock_us
 from lrs.learning import LearnedCache
 from lrs.openapi import bp as openapi_bp
 from lrs.secretkey import load_secret_key
+from lrs.sso import views as sso
 from statements.store import open_store
 
 EXPOSED_HEADERS = [
@@ -83,6 +84,7 @@ def create_app(
     app.register_blueprint(forward_admin_bp)
     app.register_blueprint(retraining_bp)
     dashboard_auth.install(app)
+    sso.install(app)  # OpenID Connect sign-in, when LRS_OIDC_ISSUER is set
     app.add_url_rule("/", "root", lambda: redirect("/dashboards/", code=302))
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

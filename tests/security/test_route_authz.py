@@ -46,6 +46,16 @@ PUBLIC: dict[tuple[str, str], str] = {
         "signs in as the demo leader, only where the demo hospital is loaded (CSRF required)"
     ),
     ("/dashboards/sign-out", "POST"): "ends the caller's own session (CSRF token required)",
+    ("/dashboards/oidc/start", "GET"): (
+        "sends the browser to the OpenID provider (no data; 404 when LRS_OIDC_ISSUER is unset)"
+    ),
+    ("/dashboards/oidc/signed-out", "GET"): (
+        "after sign-out, forwards to the provider's logout URL kept in the caller's own cookie"
+    ),
+    ("/dashboards/oidc/callback", "GET"): (
+        "the provider's answer: single-use state, PKCE, and a fully validated ID token are "
+        "required before any session starts"
+    ),
     ("/dashboards/static/<path:filename>", "GET"): "CSS/JS of the sign-in page (no data)",
     ("/dashboards/vendor/plotly.min.js", "GET"): "the plotly.js library, served locally",
 }
