@@ -143,6 +143,7 @@ def flags_of(warehouse: Any, as_of: date) -> tuple[Any, float]:
     from analytics.flags import FlagSettings, compute_flags
     from analytics.models import ModelSettings
     from analytics.monthly import month_ends, monthly_series, read_inputs
+    from analytics.renewals import inputs_dues
 
     settings, flag_settings = ModelSettings(), FlagSettings()
     with warehouse.read() as conn:
@@ -150,7 +151,10 @@ def flags_of(warehouse: Any, as_of: date) -> tuple[Any, float]:
     ends = month_ends(as_of, max(flag_settings.window_months + 6, 18))
     series = monthly_series(inputs, ends, settings, None)
     started = time.perf_counter()
-    flags = compute_flags(series, inputs["competencies"], inputs["protocol_changes"], flag_settings)
+    dues = inputs_dues(inputs, as_of)
+    flags = compute_flags(
+        series, inputs["competencies"], inputs["protocol_changes"], flag_settings, dues=dues
+    )
     return flags, time.perf_counter() - started
 
 
