@@ -106,29 +106,37 @@ def low_limits(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(rate, lower funnel limit, peer rate) per cell-month, over the last ``months`` months.
 
-    Established staff and compliant staff are summed over the cell's last ``months`` months
-    (person-months): a small unit's transient swing averages out, a chronic deficit does not
-    (Spiegelhalter 2005 recommends aggregating periods). The target is the competency's pooled
-    rate over the same months; over-dispersion is additive (``random_effects_tau2``, estimated
-    on the same aggregates of the competency's departments), so neither the correlation of a
-    standing headcount across months nor real between-unit variation makes the limit too
-    tight; the limit is the exact beta-binomial ``tail`` quantile (``beta_binomial_lower``).
+    Established and compliant staff are summed over the cell's last ``months`` months: a
+    small unit's transient swing averages out, a chronic deficit does not (Spiegelhalter 2005
+    recommends aggregating periods). The binomial size is the unit's *average* established
+    headcount over those months, not its person-months (a standing headcount is not a fresh
+    sample each month). Each unit is judged against its *peers*, the competency's other
+    departments (leave-one-out): their pooled rate is the target and the additive
+    over-dispersion (``random_effects_tau2``) is estimated on their aggregates, so a unit's
+    own deficit never widens its own limit. The limit is the exact beta-binomial ``tail``
+    quantile (``beta_binomial_lower``).
     A cell is LOW when its aggregated rate is below it.
     """
-    n = rolling_sum(grid.counts["n_established"], months)
+    pm = rolling_sum(grid.counts["n_established"], months)
     x = rolling_sum(grid.counts["n_compliant"], months)
-    rate = np.asarray(np.divide(x, n, out=np.full(n.shape, np.nan), where=n > 0), dtype=float)
+    rate = np.asarray(np.divide(x, pm, out=np.full(pm.shape, np.nan), where=pm > 0), dtype=float)
+    # a standing headcount is not a fresh sample each month: the binomial size is the
+    # unit's average established headcount over the months, not its person-months
+    span = np.minimum(np.arange(pm.shape[1]) + 1, months)[None, :]
+    n = np.round(pm / span)
     comp = grid.competency_index()
     lower = np.full(n.shape, np.nan)
     peer = np.full(n.shape, np.nan)
     for k in np.unique(comp):
-        rows = comp == k
+        rows = np.flatnonzero(comp == k)
         for t in range(n.shape[1]):
-            nn, xx = n[rows, t], x[rows, t]
-            if nn.sum() <= 0:
-                continue
-            p0 = float(np.clip(xx.sum() / nn.sum(), 0.001, 0.999))
-            tau2 = random_effects_tau2(rate[rows, t], nn, p0)
-            lower[rows, t] = beta_binomial_lower(nn, p0, tau2, tail)
-            peer[rows, t] = p0
+            for i in rows[n[rows, t] > 0]:
+                others = rows[(rows != i) & (n[rows, t] > 0)]
+                if not len(others):
+                    continue
+                nn = n[others, t]
+                p0 = float(np.clip(x[others, t].sum() / pm[others, t].sum(), 0.001, 0.999))
+                tau2 = random_effects_tau2(rate[others, t], nn, p0)
+                lower[i, t] = beta_binomial_lower(n[[i], t], p0, tau2, tail)[0]
+                peer[i, t] = p0
     return rate, lower, peer
