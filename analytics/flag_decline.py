@@ -1,8 +1,9 @@
 """DECLINING: the renewal-timing e-detector run per cell and month end (ANALYTICS.md §7).
 
 For month end ``m`` of month ``t`` the monitoring window is the ``start_months`` months up to
-``t``; the in-control law S0 of each competency is the Kaplan-Meier time-to-renewal of every
-due of that competency (all departments pooled) dated *before* the window, followed up to
+``t`` that are after the series' first ``baseline_months`` months (Phase I); the in-control
+law S0 of each competency is the Kaplan-Meier time-to-renewal of every due of that
+competency (all departments pooled) dated *before* the window, followed up to
 ``m`` (so it never contains the dues being judged, and never follows a decline down). Each
 cell's dues dated in the window (leavers' dropped) enter :func:`analytics.stats.edetector.detect`
 with their state at ``m``. A competency with fewer than ``min_phase1`` such dues has no
@@ -84,8 +85,14 @@ def decline_stats(
     start_months: int,
     eps: float,
     min_phase1: int,
+    baseline_months: int = 0,
 ) -> DeclineStats:
-    """The e-detector of every cell at every month end ``ends[t]`` of ``grid.months[t]``."""
+    """The e-detector of every cell at every month end ``ends[t]`` of ``grid.months[t]``.
+
+    The possible start months of month ``t`` are the last ``start_months`` months, but none
+    of the series' first ``baseline_months`` months (Phase I): its dues always belong to the
+    in-control law. Months inside Phase I are not tested.
+    """
     shape = (len(grid.cells), len(grid.months))
     out = DeclineStats(
         np.zeros(shape),
@@ -101,7 +108,10 @@ def decline_stats(
     d, comps = _index(grid, dues)
     comp_of_cell = np.asarray([comps.index(c) for _, c in grid.cells], dtype=np.int64)
     for t, month in enumerate(grid.months):
-        starts = [add_months(month, k - start_months + 1) for k in range(start_months)]
+        first = max(t - start_months + 1, baseline_months)
+        if first > t:
+            continue
+        starts = [add_months(month, k) for k in range(first - t, 1)]
         edges = np.asarray([s.toordinal() for s in starts], dtype=np.int64)
         _month(out, d, t, ends[t].toordinal(), edges, comp_of_cell, eps, min_phase1, starts)
     return out

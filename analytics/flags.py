@@ -154,6 +154,7 @@ def compute_flags(
         s.start_months,
         s.s0_floor,
         s.min_phase1,
+        s.baseline_months,
     )
     rate = grid.rate()
     low = ok & (n_est > 0) & (low_rate < lower)
