@@ -235,8 +235,9 @@ class Settings:
     flag_baseline_months: int = field(
         default=6,
         metadata=_doc(
-            "Readiness flags: first months of the series whose compliance is shown as each "
-            "flag's baseline (display only)."
+            "Readiness flags: Phase I, the series' first months: their renewal dues always feed "
+            "the decline detector's in-control law and are never judged; their compliance is "
+            "shown as each flag's baseline."
         ),
     )
     flag_min_excess: int = field(
