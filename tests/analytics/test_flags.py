@@ -303,3 +303,28 @@ def test_settings_reject_meaningless_thresholds() -> None:
         FlagSettings(min_excess=-1)
     with pytest.raises(ValueError):
         FlagSettings(min_excess_share=1.5)
+
+
+def test_low_size_is_the_headcount_not_person_months() -> None:
+    """3 of 24 short for six months among peers at 23 of 24: 6 x 24 person-months would call
+    it LOW; a standing headcount of 24 is not 144 fresh samples, and it is not LOW."""
+    row = _flags(_cell("D1", out=[3] * T), *_peers())["D1"]
+    assert row["flag"] == "OK"
+
+
+def test_low_unit_does_not_widen_its_own_limit() -> None:
+    """Among four peers, the unit's own deficit would inflate the over-dispersion enough to
+    hide it; judged against its peers only (leave-one-out) it is LOW."""
+    row = _flags(_cell("D1", out=[7] * T), *_peers(4))["D1"]
+    assert row["flag"] == "LOW"
+
+
+def test_phase_one_gives_the_in_control_law_before_a_full_window() -> None:
+    """Month 12 of the series: the 12-month window would reach back before the data; the
+    series' first six months (Phase I) are the in-control law and the decline from month 9
+    is judged (and is DECLINING three months in). A month inside Phase I is not tested."""
+    flags = _flags(_cell("D1", lapsed=LAPSING), *_peers(), renewals=MISSING, month=MONTHS[11])
+    facts = json.loads(flags["D1"]["explanation"])
+    assert facts["decline_tested"] and flags["D1"]["flag"] in ("DECLINING", "PRIORITY")
+    early = _flags(_cell("D1"), *_peers(), renewals=MISSING, month=MONTHS[5])["D1"]
+    assert json.loads(early["explanation"])["decline_tested"] is False
