@@ -6,17 +6,16 @@ month of a cell gets one flag:
 
 * **INSUFFICIENT_DATA** unless >= ``min_n`` established staff in >= ``min_months`` of the
   last ``window_months`` months (grey, never a colour);
-* **LOW**: the *raw* established-staff rate below the lower 99.8 % funnel limit of the
-  competency's departments that month, with additive over-dispersion (Spiegelhalter 2005);
-  shrunken rates are for display and ranking only;
-* **DECLINING**: what changes each month is charted, not the autocorrelated stock: among the
-  established staff whose renewal fell due in the month, how many lapsed. A binomial CUSUM
-  (Steiner et al. 2000) against a fixed Phase I baseline (the series' first
-  ``baseline_months`` months, shrunk to the competency's rate) gives a bootstrap p-value per
-  cell and month (estimation error included); Benjamini-Hochberg across every eligible cell of
-  the month (Li & Tsung 2009) at ``fdr_q``; and the run's excess lapses must be material:
-  >= max(``min_excess``, ``min_excess_share`` x established staff). Seasonal renewal cohorts
-  are handled by the chart itself (expected lapses are due renewals x baseline rate);
+* **LOW**: the established-staff rate of the last ``low_months`` months below the lower
+  99.8 % funnel limit of the competency's *other* departments over the same months, with
+  additive over-dispersion (Spiegelhalter 2005) and the unit's average headcount as its size
+  (``analytics.flag_grid.low_limits``); shrunken rates are for display and ranking only;
+* **DECLINING**: the renewal-timing e-detector (``analytics.flag_decline``,
+  ``analytics.stats.edetector``): each renewal due of an established person, renewed or still
+  open at its age, against the competency's pooled Kaplan-Meier renewal law from dues before
+  the judged months; log M >= log ``alarm_e`` (an in-control cell alarms at most once per
+  ``alarm_e`` months on average) and the excess of open dues is material:
+  >= max(``min_excess``, ``min_excess_share`` x established staff);
 * **PRIORITY**: LOW and DECLINING, or DECLINING on a criticality-3 competency;
 * **UPDATE_IN_PROGRESS**: an invalidating protocol change inside the window (any day of the
   month, month end inclusive) with staff due to retrain, or explaining a flag;
