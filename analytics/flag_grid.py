@@ -1,10 +1,9 @@
 """The department x competency x month grid the flags read, and its statistics (vectorised).
 
 ``Grid`` holds one (cells x months) array per count of ``analytics.monthly.monthly_series``.
-``low_limits`` gives each cell-month the lower 99.8 % funnel limit of its competency's
-departments that month (raw established-staff rates, additive over-dispersion);
-``decline_chart`` runs the binomial CUSUM on the monthly lapses among renewals due against a
-fixed Phase I baseline and returns its per-month p-values, excess lapses and run lengths.
+``low_limits`` gives each cell-month its established-staff rate over the last months and the
+lower 99.8 % funnel limit of its competency's departments over the same months (raw rates,
+additive over-dispersion). DECLINING is in ``analytics.flag_decline``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from analytics.stats.cusum import Baseline, cusum_paths, cusum_pvalues
 from analytics.stats.funnel import beta_binomial_lower, random_effects_tau2
 
 GROUP = ["department_id", "competency_id"]
@@ -96,78 +94,49 @@ def eligible(grid: Grid, min_n: int, min_months: int, window: int) -> NDArray[np
     return np.asarray(in_window >= min_months)
 
 
-def low_limits(grid: Grid, tail: float) -> tuple[FloatArray, FloatArray]:
-    """(lower funnel limit, peer rate) per cell-month: funnel within each competency-month.
+def rolling_sum(a: FloatArray, months: int) -> FloatArray:
+    """Sum of each cell's last ``months`` months (fewer at the start of the series)."""
+    cum = np.cumsum(np.pad(a, ((0, 0), (1, 0))), axis=1)
+    t = np.arange(a.shape[1])
+    return np.asarray(cum[:, t + 1] - cum[:, np.maximum(0, t - months + 1)], dtype=float)
 
-    The target is the competency's pooled established-staff rate that month; over-dispersion
-    is additive (``random_effects_tau2``), so a large unit is not held to a binomial limit
-    that real between-unit variation would cross; the limit is the exact beta-binomial
-    ``tail`` quantile (``beta_binomial_lower``). A cell is LOW when its rate is below it.
+
+def low_limits(
+    grid: Grid, tail: float, months: int = 1
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(rate, lower funnel limit, peer rate) per cell-month, over the last ``months`` months.
+
+    Established and compliant staff are summed over the cell's last ``months`` months: a
+    small unit's transient swing averages out, a chronic deficit does not (Spiegelhalter 2005
+    recommends aggregating periods). The binomial size is the unit's *average* established
+    headcount over those months, not its person-months (a standing headcount is not a fresh
+    sample each month). Each unit is judged against its *peers*, the competency's other
+    departments (leave-one-out): their pooled rate is the target and the additive
+    over-dispersion (``random_effects_tau2``) is estimated on their aggregates, so a unit's
+    own deficit never widens its own limit. The limit is the exact beta-binomial ``tail``
+    quantile (``beta_binomial_lower``).
+    A cell is LOW when its aggregated rate is below it.
     """
-    n, x = grid.counts["n_established"], grid.counts["n_compliant"]
-    rate = grid.rate()
+    pm = rolling_sum(grid.counts["n_established"], months)
+    x = rolling_sum(grid.counts["n_compliant"], months)
+    rate = np.asarray(np.divide(x, pm, out=np.full(pm.shape, np.nan), where=pm > 0), dtype=float)
+    # a standing headcount is not a fresh sample each month: the binomial size is the
+    # unit's average established headcount over the months, not its person-months
+    span = np.minimum(np.arange(pm.shape[1]) + 1, months)[None, :]
+    n = np.round(pm / span)
     comp = grid.competency_index()
     lower = np.full(n.shape, np.nan)
     peer = np.full(n.shape, np.nan)
     for k in np.unique(comp):
-        rows = comp == k
+        rows = np.flatnonzero(comp == k)
         for t in range(n.shape[1]):
-            nn, xx = n[rows, t], x[rows, t]
-            if nn.sum() <= 0:
-                continue
-            p0 = float(np.clip(xx.sum() / nn.sum(), 0.001, 0.999))
-            tau2 = random_effects_tau2(rate[rows, t], nn, p0)
-            lower[rows, t] = beta_binomial_lower(nn, p0, tau2, tail)
-            peer[rows, t] = p0
-    return lower, peer
-
-
-@dataclass(frozen=True)
-class DeclineChart:
-    """CUSUM of lapses among renewals due, per (cell, month); zeros before the chart starts."""
-
-    p0: FloatArray
-    cusum: FloatArray
-    excess: FloatArray
-    run_months: NDArray[np.int64]
-    pvalue: FloatArray
-
-
-def decline_chart(
-    grid: Grid,
-    baseline_months: int,
-    odds_ratio: float,
-    prior_strength: float,
-    reps: int,
-    material: FloatArray,
-) -> DeclineChart:
-    """Run the lapse CUSUM from month ``baseline_months`` on, with a fixed Phase I baseline.
-
-    Phase I is the series' first ``baseline_months`` months: the cell's due and lapsed counts,
-    shrunk towards its competency's pooled Phase I lapse rate with ``prior_strength`` pseudo
-    renewals. p-values (bootstrap, see ``cusum_pvalues``) are computed only for cells whose
-    run reaches ``material`` excess lapses in some month; the others get 1 (conservative).
-    """
-    due, lapsed = grid.counts["n_due"], grid.counts["n_lapsed"]
-    b = min(baseline_months, due.shape[1])
-    comp = grid.competency_index()
-    bd, bl = due[:, :b].sum(axis=1), lapsed[:, :b].sum(axis=1)
-    cd = np.bincount(comp, weights=bd)
-    cl = np.bincount(comp, weights=bl)
-    prior = ((cl + 0.5) / (cd + 1.0))[comp]
-    base = Baseline(bd, bl, prior, prior_strength)
-    p0 = base.p0()
-    shape = due.shape
-    s, e = np.zeros(shape), np.zeros(shape)
-    s[:, b:], e[:, b:] = cusum_paths(due[:, b:], lapsed[:, b:], p0, odds_ratio)
-    run = np.zeros(shape, dtype=np.int64)
-    for t in range(b, shape[1]):
-        run[:, t] = np.where(s[:, t] > 0, run[:, t - 1] + 1, 0)
-    pvalue = np.ones(shape)
-    cand = np.flatnonzero(((e >= material) & (s > 0)).any(axis=1))
-    if len(cand) and b < shape[1]:
-        sub = Baseline(bd[cand], bl[cand], prior[cand], prior_strength)
-        pvalue[cand, b:] = cusum_pvalues(
-            sub, due[cand, b:], s[cand, b:], odds_ratio, reps=reps, seed=0
-        )
-    return DeclineChart(p0, s, e, run, pvalue)
+            for i in rows[n[rows, t] > 0]:
+                others = rows[(rows != i) & (n[rows, t] > 0)]
+                if not len(others):
+                    continue
+                nn = n[others, t]
+                p0 = float(np.clip(x[others, t].sum() / pm[others, t].sum(), 0.001, 0.999))
+                tau2 = random_effects_tau2(rate[others, t], nn, p0)
+                lower[i, t] = beta_binomial_lower(n[[i], t], p0, tau2, tail)[0]
+                peer[i, t] = p0
+    return rate, lower, peer

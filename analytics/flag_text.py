@@ -21,27 +21,24 @@ def _onboarding(facts: dict[str, Any]) -> str:
     return f" {k} new hires still onboarding are counted apart."
 
 
-def _p(p: float) -> str:
-    """A p-value as words can carry it: '< 0.0001' rather than a rounded '= 0.0000'."""
-    return "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
-
-
 def _declining(facts: dict[str, Any]) -> str:
-    months = facts["run_months"]
+    since = facts["since"] or "the start of the window"
     return (
-        f"More staff are letting {facts['competency_id']} lapse than before: over the last "
-        f"{months} month{'s' if months != 1 else ''}, {facts['excess_lapsed']:.0f} more "
-        f"renewals were missed than the usual lapse rate of {facts['lapse_baseline']:.0%} "
-        f"predicts (chance under normal variation p {_p(facts['p_value'])}, "
-        f"false-discovery adjusted q = {facts['q_value'] or 1:.3f})."
+        f"{facts['open_since']} of {facts['dues_since']} {facts['competency_id']} renewals due "
+        f"since {since[:7]} are still open; about {facts['expected_open']:.0f} would be "
+        f"expected at this unit's usual renewal pace (evidence of missed renewals: "
+        f"log e = {facts['log_e']:.1f} against an alarm level of {facts['log_e_threshold']:.1f}; "
+        f"about {facts['pi']:.0%} of renewals missed fits best)."
     )
 
 
 def _low(facts: dict[str, Any]) -> str:
     return (
         f"Compliance is {_pct(facts['current'])} ({facts['n_compliant']} of {facts['n']} "
-        f"established staff), below the lower limit of {_pct(facts['low_limit'])} expected for "
-        f"a unit of this size when comparable departments are at {_pct(facts['peer_rate'])}."
+        f"established staff); over the last {facts.get('low_months', 6)} months it averaged "
+        f"{_pct(facts['low_rate'])}, below the lower limit of {_pct(facts['low_limit'])} "
+        "expected for a unit of this size when comparable departments are at "
+        f"{_pct(facts['peer_rate'])}."
     )
 
 
@@ -59,7 +56,8 @@ def reason(facts: dict[str, Any]) -> str:
         )
     elif flag == "PRIORITY":
         text = _declining(facts)
-        if facts["low_limit"] is not None and (facts["current"] or 1) < facts["low_limit"]:
+        low_rate = facts.get("low_rate")
+        if facts["low_limit"] is not None and (low_rate or 1) < facts["low_limit"]:
             text += " " + _low(facts)
         else:
             text += " The competency is critical."

@@ -6,17 +6,16 @@ month of a cell gets one flag:
 
 * **INSUFFICIENT_DATA** unless >= ``min_n`` established staff in >= ``min_months`` of the
   last ``window_months`` months (grey, never a colour);
-* **LOW**: the *raw* established-staff rate below the lower 99.8 % funnel limit of the
-  competency's departments that month, with additive over-dispersion (Spiegelhalter 2005);
-  shrunken rates are for display and ranking only;
-* **DECLINING**: what changes each month is charted, not the autocorrelated stock: among the
-  established staff whose renewal fell due in the month, how many lapsed. A binomial CUSUM
-  (Steiner et al. 2000) against a fixed Phase I baseline (the series' first
-  ``baseline_months`` months, shrunk to the competency's rate) gives a bootstrap p-value per
-  cell and month (estimation error included); Benjamini-Hochberg across every eligible cell of
-  the month (Li & Tsung 2009) at ``fdr_q``; and the run's excess lapses must be material:
-  >= max(``min_excess``, ``min_excess_share`` x established staff). Seasonal renewal cohorts
-  are handled by the chart itself (expected lapses are due renewals x baseline rate);
+* **LOW**: the established-staff rate of the last ``low_months`` months below the lower
+  99.8 % funnel limit of the competency's *other* departments over the same months, with
+  additive over-dispersion (Spiegelhalter 2005) and the unit's average headcount as its size
+  (``analytics.flag_grid.low_limits``); shrunken rates are for display and ranking only;
+* **DECLINING**: the renewal-timing e-detector (``analytics.flag_decline``,
+  ``analytics.stats.edetector``): each renewal due of an established person, renewed or still
+  open at its age, against the competency's pooled Kaplan-Meier renewal law from dues before
+  the judged months; log M >= log ``alarm_e`` (an in-control cell alarms at most once per
+  ``alarm_e`` months on average) and the excess of open dues is material:
+  >= max(``min_excess``, ``min_excess_share`` x established staff);
 * **PRIORITY**: LOW and DECLINING, or DECLINING on a criticality-3 competency;
 * **UPDATE_IN_PROGRESS**: an invalidating protocol change inside the window (any day of the
   month, month end inclusive) with staff due to retrain, or explaining a flag;
@@ -32,18 +31,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from analytics.flag_grid import (
-    DeclineChart,
-    Grid,
-    build_grid,
-    decline_chart,
-    eligible,
-    low_limits,
-)
+from analytics.flag_decline import DeclineStats, decline_stats
+from analytics.flag_grid import Grid, build_grid, eligible, low_limits
 from analytics.flag_text import explanation
-from analytics.stats.trend import bh_qvalues, sen_slopes
+from analytics.renewals import DUES_SCHEMA
+from analytics.stats.trend import sen_slopes
 
 GROUP = ["department_id", "competency_id"]
+DETECTOR = "renewal_e_detector"
 FLAGS = ("PRIORITY", "DECLINING", "LOW", "UPDATE_IN_PROGRESS", "INSUFFICIENT_DATA", "OK")
 
 
@@ -53,10 +48,11 @@ class FlagSettings:
 
     lam: float = 0.2
     baseline_months: int = 6
-    odds_ratio: float = 3.0
-    prior_strength: float = 10.0
-    cusum_reps: int = 50000
-    fdr_q: float = 0.10
+    alarm_e: float = 1200.0
+    start_months: int = 12
+    s0_floor: float = 0.01
+    min_phase1: int = 30
+    low_months: int = 6
     min_n: int = 5
     min_months: int = 6
     window_months: int = 12
@@ -66,14 +62,14 @@ class FlagSettings:
 
     def __post_init__(self) -> None:
         """Reject meaningless thresholds."""
-        if not 0 < self.lam <= 1 or not 0 < self.fdr_q < 1 or self.odds_ratio <= 1:
-            raise ValueError("need 0 < lam <= 1, 0 < fdr_q < 1 and odds_ratio > 1")
+        if not 0 < self.lam <= 1 or self.alarm_e <= 1 or not 0 < self.s0_floor < 1:
+            raise ValueError("need 0 < lam <= 1, alarm_e > 1 and 0 < s0_floor < 1")
         if self.min_excess < 0 or not 0 <= self.min_excess_share < 1:
             raise ValueError("need min_excess >= 0 and 0 <= min_excess_share < 1")
         if not 3 <= self.min_months <= self.window_months or self.min_n < 1:
             raise ValueError("need 3 <= min_months <= window_months and min_n >= 1")
-        if self.baseline_months < 2 or self.prior_strength < 0 or self.cusum_reps < 100:
-            raise ValueError("need baseline_months >= 2, prior_strength >= 0, cusum_reps >= 100")
+        if self.baseline_months < 1 or self.start_months < 1 or self.low_months < 1:
+            raise ValueError("need baseline_months, start_months and low_months >= 1")
 
 
 def month_end(month: date) -> date:
@@ -127,8 +123,13 @@ def compute_flags(
     changes: pl.DataFrame,
     settings: FlagSettings,
     months: list[date] | None = None,
+    dues: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Flags for each month in ``months`` (default: every month from the last baseline month)."""
+    """Flags for each month in ``months`` (default: every month from the last baseline month).
+
+    ``dues`` (``analytics.renewals.renewal_dues``) feeds DECLINING; without it no cell can
+    read DECLINING (the other flags are unaffected).
+    """
     crit = dict(
         zip(
             competencies["competency_id"].to_list(),
@@ -143,29 +144,35 @@ def compute_flags(
     n_est = grid.counts["n_established"]
     material = np.maximum(s.min_excess, s.min_excess_share * n_est)
     ok = eligible(grid, s.min_n, s.min_months, s.window_months)
-    lower, peer = low_limits(grid, s.funnel_tail)
-    chart = decline_chart(
-        grid, s.baseline_months, s.odds_ratio, s.prior_strength, s.cusum_reps, material
+    low_rate, lower, peer = low_limits(grid, s.funnel_tail, s.low_months)
+    ends = _month_ends(series, grid.months)
+    chart = decline_stats(
+        grid,
+        dues if dues is not None else _NO_DUES,
+        ends,
+        s.start_months,
+        s.s0_floor,
+        s.min_phase1,
+        s.baseline_months,
     )
     rate = grid.rate()
-    low = ok & (n_est > 0) & (rate < lower)
+    low = ok & (n_est > 0) & (low_rate < lower)
+    declining = ok & chart.tested & (chart.log_m >= np.log(s.alarm_e)) & (chart.excess >= material)
     start = min(max(s.min_months, s.baseline_months), len(grid.months)) - 1
     todo = set(months) if months else set(grid.months[start:])
     ewma = _ewma(rate, s.lam)
     base_n = n_est[:, : s.baseline_months].sum(axis=1)
     base_x = grid.counts["n_compliant"][:, : s.baseline_months].sum(axis=1)
     base_rate = np.divide(base_x, base_n, out=np.full(len(base_n), np.nan), where=base_n > 0)
-    arrays = _Arrays(rate, low, lower, peer, ok, ewma, base_rate)
+    arrays = _Arrays(rate, low, lower, peer, ok, ewma, base_rate, low_rate, declining)
     rows: list[dict[str, Any]] = []
     for t, month in enumerate(grid.months):
         if month not in todo:
             continue
         first = max(0, t - s.window_months + 1)
-        q = bh_qvalues(np.where(ok[:, t], chart.pvalue[:, t], np.nan))
-        declining = ok[:, t] & (chart.excess[:, t] >= material[:, t]) & (q < s.fdr_q)
         slopes = sen_slopes(rate[:, first : t + 1])
         changed = changes_in(changes, grid.months[first], month_end(month))
-        ctx = _Month(t, first, month, q, declining, slopes, changed)
+        ctx = _Month(t, first, month, slopes, changed, float(np.log(s.alarm_e)), s.low_months)
         for c in np.flatnonzero(grid.present[:, t]):
             rows.append(_row(grid, int(c), ctx, chart, arrays, crit))
     return pl.DataFrame(
@@ -173,6 +180,18 @@ def compute_flags(
         schema_overrides={"month": pl.Date, "ewma_lcl": pl.Float64, "q_value": pl.Float64},
         infer_schema_length=None,
     )
+
+
+_NO_DUES = pl.DataFrame(schema=DUES_SCHEMA)
+
+
+def _month_ends(series: pl.DataFrame, months: list[date]) -> list[date]:
+    """The evaluation day of each month: the series' ``month_end`` (a mid-month as-of) or the
+    calendar month end."""
+    if "month_end" not in series.columns:
+        return [month_end(m) for m in months]
+    given = dict(series.select("month", "month_end").unique("month").iter_rows())
+    return [given.get(m) or month_end(m) for m in months]
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,8 @@ class _Arrays:
     ok: np.ndarray
     ewma: np.ndarray
     base_rate: np.ndarray
+    low_rate: np.ndarray
+    declining: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -191,19 +212,19 @@ class _Month:
     t: int
     first: int
     month: date
-    q: np.ndarray
-    declining: np.ndarray
     slopes: np.ndarray
     changed: dict[str, date]
+    log_c: float
+    low_months: int
 
 
 def _flag(low: bool, declining: bool, critical: bool) -> tuple[str, str]:
     if declining and (low or critical):
-        return "PRIORITY", "lapse_cusum_bh+funnel" if low else "lapse_cusum_bh"
+        return "PRIORITY", f"{DETECTOR}+funnel" if low else DETECTOR
     if declining:
-        return "DECLINING", "lapse_cusum_bh"
+        return "DECLINING", DETECTOR
     if low:
-        return "LOW", "funnel_random_effects"
+        return "LOW", "funnel_random_effects_6m"
     return "OK", "none"
 
 
@@ -211,23 +232,22 @@ def _row(
     grid: Grid,
     c: int,
     m: _Month,
-    chart: DeclineChart,
+    chart: DeclineStats,
     a: _Arrays,
     crit: dict[str, float],
 ) -> dict[str, Any]:
     dept, comp = grid.cells[c]
     t = m.t
     k = grid.counts
-    ok, low, lower, peer = a.ok, a.low, a.lower, a.peer
-    if not ok[c, t]:
+    if not a.ok[c, t]:
         flag, method = "INSUFFICIENT_DATA", "eligibility"
     else:
-        flag, method = _flag(bool(low[c, t]), bool(m.declining[c]), crit.get(comp, 0) >= 3)
+        flag, method = _flag(bool(a.low[c, t]), bool(a.declining[c, t]), crit.get(comp, 0) >= 3)
     change = m.changed.get(comp)
-    if change and ok[c, t] and (flag != "OK" or k["n_update_due"][c, t] > 0):
+    if change and a.ok[c, t] and (flag != "OK" or k["n_update_due"][c, t] > 0):
         flag, method = "UPDATE_IN_PROGRESS", "protocol_change"
-    rate = a.rate[c, t]
-    q = float(m.q[c])
+    log_m = float(chart.log_m[c, t])
+    since = chart.start[c][t]
 
     def num(v: float) -> float | None:
         return None if not np.isfinite(v) else float(v)
@@ -239,18 +259,24 @@ def _row(
         "n": int(k["n_established"][c, t]),
         "n_compliant": int(k["n_compliant"][c, t]),
         "n_onboarding": int(k["n_onboarding"][c, t]),
-        "current": num(rate),
+        "current": num(a.rate[c, t]),
         "baseline": num(a.base_rate[c]),
-        "peer_rate": num(peer[c, t]),
-        "low_limit": num(lower[c, t]),
-        "lapse_baseline": float(chart.p0[c]),
+        "low_rate": num(a.low_rate[c, t]),
+        "low_months": m.low_months,
+        "peer_rate": num(a.peer[c, t]),
+        "low_limit": num(a.lower[c, t]),
         "due": int(k["n_due"][c, t]),
         "lapsed": int(k["n_lapsed"][c, t]),
+        "decline_tested": bool(chart.tested[c, t]),
+        "log_e": round(log_m, 3),
+        "log_e_threshold": round(m.log_c, 3),
+        "since": since.isoformat() if since else None,
+        "pi": float(chart.pi[c, t]),
+        "dues_since": int(chart.n_dues[c, t]),
+        "open_since": int(chart.n_open[c, t]),
+        "expected_open": round(float(chart.expected_open[c, t]), 1),
         "excess_lapsed": round(float(chart.excess[c, t]), 1),
-        "run_months": int(chart.run_months[c, t]),
-        "cusum": round(float(chart.cusum[c, t]), 3),
-        "p_value": float(chart.pvalue[c, t]),
-        "q_value": num(q),
+        "p_value": float(min(1.0, np.exp(-log_m))),
         "change_date": change.isoformat() if change else None,
         "decomposition": decomposition(grid, c, t, m.first),
     }
@@ -266,8 +292,8 @@ def _row(
         "slope_ci_low": num(m.slopes[c, 1]),
         "slope_ci_high": num(m.slopes[c, 2]),
         "p_value": facts["p_value"],
-        "q_value": facts["q_value"],
-        "cusum": facts["cusum"],
+        "q_value": None,
+        "cusum": facts["log_e"],
         "excess_lapsed": facts["excess_lapsed"],
         "low_limit": facts["low_limit"],
         "ewma": num(a.ewma[c, t]),

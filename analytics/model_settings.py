@@ -20,10 +20,10 @@ def from_settings(settings: Settings) -> tuple[ModelSettings, FlagSettings]:
         min_n=settings.flag_min_n,
         min_months=settings.flag_min_months,
         window_months=settings.flag_window_months,
-        fdr_q=settings.flag_fdr_q,
+        alarm_e=settings.flag_alarm_e,
+        start_months=settings.flag_start_months,
         lam=settings.flag_ewma_lambda,
         baseline_months=settings.flag_baseline_months,
-        odds_ratio=settings.flag_odds_ratio,
         min_excess=settings.flag_min_excess,
         min_excess_share=settings.flag_min_excess_share,
     )

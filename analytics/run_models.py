@@ -37,6 +37,7 @@ from analytics.monthly import (
     monthly_series,
     read_inputs,
 )
+from analytics.renewals import inputs_dues
 from analytics.stats.shrinkage import shrink_proportions
 from analytics.warehouse import Connection, Warehouse
 from statements.errors import Conflict, FieldError
@@ -214,7 +215,10 @@ def compute(
     ends = month_ends(as_of, max(flag_settings.window_months + 6, 18))
     series = monthly_series(inputs, ends, settings, half_lives)
     timings["series"] = time.perf_counter() - started - sum(timings.values())
-    flags = compute_flags(series, inputs["competencies"], inputs["protocol_changes"], flag_settings)
+    dues = inputs_dues(inputs, as_of)
+    flags = compute_flags(
+        series, inputs["competencies"], inputs["protocol_changes"], flag_settings, dues=dues
+    )
     timings["flags"] = time.perf_counter() - started - sum(timings.values())
     status, ready, _ = month_cell(inputs, as_of, settings, half_lives)
     census = model_census(inputs["census"])

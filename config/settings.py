@@ -210,11 +210,19 @@ class Settings:
     flag_window_months: int = field(
         default=12, metadata=_doc("Readiness flags: months of history each flag looks at.")
     )
-    flag_fdr_q: float = field(
-        default=0.10,
+    flag_alarm_e: float = field(
+        default=1200.0,
         metadata=_doc(
-            "Readiness flags: Benjamini-Hochberg false-discovery rate across every eligible "
-            "cell's decline chart in a month."
+            "Readiness flags: e-value alarm level c of the renewal-timing decline detector (> 1); "
+            "an in-control cell alarms at most once per c months on average (1200 = at most "
+            "1 false DECLINING per 100 cell-years)."
+        ),
+    )
+    flag_start_months: int = field(
+        default=12,
+        metadata=_doc(
+            "Readiness flags: months of possible decline start the detector considers (its "
+            "in-control renewal law comes from dues before them)."
         ),
     )
     flag_ewma_lambda: float = field(
@@ -227,28 +235,22 @@ class Settings:
     flag_baseline_months: int = field(
         default=6,
         metadata=_doc(
-            "Readiness flags: first months of the series that fix each decline chart's "
-            "baseline lapse rate (it never follows a later decline down)."
-        ),
-    )
-    flag_odds_ratio: float = field(
-        default=3.0,
-        metadata=_doc(
-            "Readiness flags: rise in the odds of a renewal lapsing that the decline CUSUM is "
-            "tuned to detect (> 1)."
+            "Readiness flags: Phase I, the series' first months: their renewal dues always feed "
+            "the decline detector's in-control law and are never judged; their compliance is "
+            "shown as each flag's baseline."
         ),
     )
     flag_min_excess: int = field(
         default=2,
         metadata=_doc(
-            "Readiness flags: a decline needs at least this many more lapsed renewals than the "
-            "baseline predicts (and at least LRS_FLAG_MIN_EXCESS_SHARE of established staff)."
+            "Readiness flags: a decline needs at least this many more open renewal dues than the "
+            "in-control law expects (and at least LRS_FLAG_MIN_EXCESS_SHARE of established staff)."
         ),
     )
     flag_min_excess_share: float = field(
         default=0.10,
         metadata=_doc(
-            "Readiness flags: a decline's excess lapses must also reach this share of the "
+            "Readiness flags: a decline's excess open dues must also reach this share of the "
             "unit's established staff (materiality scales with unit size)."
         ),
     )

@@ -1,20 +1,24 @@
 """The flag rules on hand-built department x competency series (ANALYTICS.md §7).
 
-DECLINING charts the monthly flow (renewals due, lapses among them) against a fixed baseline
-with a materiality that scales with the unit; LOW compares the raw established-staff rate with
-an over-dispersed funnel; onboarding staff are counted apart.
+DECLINING is the renewal-timing e-detector on hand-built renewal dues (in control: renewed 10
+days early, every fifth 20 days late) against the competency's pooled in-control law from
+before the window, with a materiality that scales with the unit; LOW compares the
+established-staff rate of the last six months with an over-dispersed funnel; onboarding staff
+are counted apart.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 
 from analytics.flags import FlagSettings, changes_in, compute_flags, month_end
+from analytics.renewals import DUES_SCHEMA
 
 MONTHS = [date(2024, m, 1) for m in range(1, 13)] + [date(2025, m, 1) for m in range(1, 7)]
 LAST = MONTHS[-1]
@@ -74,38 +78,101 @@ def _peers(k: int = 8) -> list[list[dict[str, Any]]]:
     ]
 
 
+def dues(
+    dept: str,
+    *,
+    n: int = 24,
+    missed_from: date | None = None,
+    missed: int | None = None,
+    cohort: int | None = None,
+) -> list[dict[str, Any]]:
+    """Renewal dues of ``n`` staff over the eighteen months: person k is due on the 15th of
+    month k % 12 (or of month ``cohort`` for everyone); renewed 10 days early, every fifth due
+    20 days late; from ``missed_from`` on (the first ``missed`` of) the dues are never renewed."""
+    rows, skipped = [], 0
+    for k in range(n):
+        for month in MONTHS:
+            if month.month != (cohort or k % 12 + 1):
+                continue
+            due = month.replace(day=15)
+            late = (k + month.month) % 5 == 0
+            renewed: date | None = due + timedelta(days=20 if late else -10)
+            if missed_from and due >= missed_from and (missed is None or skipped < missed):
+                renewed, skipped = None, skipped + 1
+            if renewed and renewed > month_end(LAST):
+                renewed = None
+            rows.append(
+                {
+                    "department_id": dept,
+                    "competency_id": "sepsis",
+                    "due": due,
+                    "renewed": renewed,
+                    "person_key": f"{dept}-p{k}",
+                    "censored": None,
+                }
+            )
+    return rows
+
+
 def _flags(
     *cells: list[dict[str, Any]],
     changes: pl.DataFrame = EMPTY_CHANGES,
     month: date = LAST,
+    renewals: list[dict[str, Any]] | None = None,
     **settings: Any,
 ) -> dict[str, dict[str, Any]]:
     series = pl.DataFrame([r for c in cells for r in c], schema_overrides={"month": pl.Date})
     competencies = pl.DataFrame({"competency_id": ["sepsis"], "criticality": [2]})
-    out = compute_flags(series, competencies, changes, FlagSettings(**settings), months=[month])
+    depts = sorted({c[0]["department_id"] for c in cells})
+    given = {r["department_id"] for r in renewals or []}
+    rows = (renewals or []) + [r for d in depts if d not in given for r in dues(d)]
+    frame = pl.DataFrame(rows, schema=DUES_SCHEMA)
+    out = compute_flags(
+        series, competencies, changes, FlagSettings(**settings), months=[month], dues=frame
+    )
     return {r["department_id"]: r for r in out.iter_rows(named=True)}
 
 
-# months 7-18 of a 24-person unit: 2 renewals due a month, both missed from month 9 on
+# a 24-person unit: every renewal due from month 9 (2024-09) on is missed
+MISSING = dues("D1", missed_from=MONTHS[8])
 LAPSING = [0] * 8 + [2] * 10
 
 
-def test_established_staff_lapsing_is_declining_and_peers_are_ok() -> None:
-    flags = _flags(_cell("D1", lapsed=LAPSING), *_peers())
+def test_established_staff_missing_renewals_is_declining_and_peers_are_ok() -> None:
+    flags = _flags(_cell("D1", lapsed=LAPSING), *_peers(), renewals=MISSING)
     row = flags["D1"]
     assert row["flag"] in ("DECLINING", "PRIORITY")
-    assert "lapse_cusum_bh" in row["method"]
+    assert row["method"].startswith("renewal_e_detector")
     facts = json.loads(row["explanation"])
-    assert facts["excess_lapsed"] >= 10 and facts["q_value"] < 0.05
-    assert "renewals were missed" in facts["reason"]
+    assert facts["open_since"] >= 10 and facts["excess_lapsed"] >= 8
+    assert facts["log_e"] >= facts["log_e_threshold"] == pytest.approx(7.09, abs=0.01)
+    assert row["cusum"] == facts["log_e"] and row["p_value"] < 1 / 1200
+    assert (
+        f"{facts['open_since']} of {facts['dues_since']} sepsis renewals due since"
+        in (facts["reason"])
+    )
     assert all(flags[f"P{i}"]["flag"] == "OK" for i in range(8))
 
 
 def test_the_baseline_does_not_follow_a_long_decline_down() -> None:
-    """Still DECLINING ten months into the decline: the baseline is fixed in Phase I."""
-    row = _flags(_cell("D1", lapsed=LAPSING), *_peers())["D1"]
-    assert json.loads(row["explanation"])["lapse_baseline"] < 0.1
+    """Still DECLINING ten months into the decline: S0 comes from dues before the window."""
+    row = _flags(_cell("D1", lapsed=LAPSING), *_peers(), renewals=MISSING)["D1"]
+    assert row["flag"] in ("DECLINING", "PRIORITY")
+    assert json.loads(row["explanation"])["expected_open"] < 2
     assert row["baseline"] == 1.0  # Phase I compliance, not the window's first months
+
+
+def test_the_alarm_level_comes_from_the_setting() -> None:
+    """The same evidence does not reach an alarm level it is below (c = e^100)."""
+    row = _flags(_cell("D1"), *_peers(), renewals=MISSING, alarm_e=float(np.exp(100)))["D1"]
+    assert row["flag"] == "OK"
+    assert 7.1 < json.loads(row["explanation"])["log_e"] < 100
+
+
+def test_without_enough_earlier_dues_there_is_no_decline_test() -> None:
+    row = _flags(_cell("D1"), *_peers(), renewals=MISSING, min_phase1=10_000)["D1"]
+    assert row["flag"] == "OK"
+    assert json.loads(row["explanation"])["decline_tested"] is False
 
 
 def test_a_hiring_wave_is_not_a_decline_and_does_not_pull_the_rate_down() -> None:
@@ -117,30 +184,39 @@ def test_a_hiring_wave_is_not_a_decline_and_does_not_pull_the_rate_down() -> Non
     assert facts["n_onboarding"] == 12 and "12 new hires still onboarding" in facts["reason"]
 
 
+def test_the_evidence_scales_with_unit_size() -> None:
+    """Four missed renewals are strong evidence in a 24-person unit (about 2 due a month) and
+    none in a 200-person one, where they are 4 of about 100 dues since January."""
+    small = dues("D1", missed_from=MONTHS[12], missed=4)
+    row = _flags(_cell("D1"), *_peers(), renewals=small)["D1"]
+    assert row["flag"] in ("DECLINING", "PRIORITY")
+    big = dues("D1", n=200, missed_from=MONTHS[12], missed=4)
+    row = _flags(_cell("D1", n=200), *_peers(), renewals=big)["D1"]
+    assert row["flag"] == "OK"
+    assert json.loads(row["explanation"])["log_e"] < 7
+
+
 def test_materiality_scales_with_unit_size() -> None:
-    """Four excess lapses page a 24-person unit but not a 200-person one (needs 20)."""
-    four = [0] * 12 + [2, 2] + [0] * 4
-    small = _flags(_cell("D1", lapsed=four), *_peers(), month=MONTHS[13])["D1"]
-    assert small["flag"] in ("DECLINING", "PRIORITY")
-    big_due = [0] + [16] * (T - 1)
-    big = _flags(_cell("D1", n=200, due=big_due, lapsed=four), *_peers(), month=MONTHS[13])["D1"]
-    assert big["flag"] == "OK"
-    assert json.loads(big["explanation"])["excess_lapsed"] >= 3
+    """Four missed renewals (about 4 excess open dues) in a 24-person unit: DECLINING at the
+    default 10 % share (2.4 needed), not when the share asks for 20 % (4.8)."""
+    four = dues("D1", missed_from=MONTHS[12], missed=4)
+    row = _flags(_cell("D1"), *_peers(), renewals=four)["D1"]
+    facts = json.loads(row["explanation"])
+    assert row["flag"] in ("DECLINING", "PRIORITY") and 3 < facts["excess_lapsed"] < 4.8
+    row = _flags(_cell("D1"), *_peers(), renewals=four, min_excess_share=0.2)["D1"]
+    assert row["flag"] == "OK"
 
 
-def test_a_steady_lapse_rate_already_in_the_baseline_is_not_a_decline() -> None:
-    steady = [0] + [1] * (T - 1)
-    row = _flags(_cell("D1", lapsed=steady, out=[3] * T), *_peers())["D1"]
-    assert row["flag"] not in ("DECLINING", "PRIORITY")
+def test_late_renewals_at_the_usual_pace_are_not_a_decline() -> None:
+    """Every fifth renewal 20 days late, as before the window: in control."""
+    flags = _flags(_cell("D1", out=[2] * T), *_peers())
+    assert flags["D1"]["flag"] == "OK"
+    assert json.loads(flags["D1"]["explanation"])["log_e"] < 2
 
 
 def test_a_seasonal_cohort_renewing_together_is_not_a_decline() -> None:
-    """All 24 due in month 3 and again in month 15, one lapse each time: in control."""
-    due = [0] * T
-    due[2] = due[14] = 24
-    lapsed = [0] * T
-    lapsed[2] = lapsed[14] = 1
-    row = _flags(_cell("D1", due=due, lapsed=lapsed, out=[1] * T), *_peers())["D1"]
+    """All 24 due in March, renewed at the usual pace: in control."""
+    row = _flags(_cell("D1"), *_peers(), renewals=dues("D1", cohort=3))["D1"]
     assert row["flag"] == "OK"
 
 
@@ -148,10 +224,18 @@ def test_low_uses_the_raw_rate_against_an_overdispersed_funnel() -> None:
     """A stable unit at 71 % among peers near 97 % is LOW (raw rate), and not DECLINING."""
     stable = _cell("D1", out=[7] * T)
     row = _flags(stable, *_peers())["D1"]
-    assert row["flag"] == "LOW" and row["method"] == "funnel_random_effects"
+    assert row["flag"] == "LOW" and row["method"] == "funnel_random_effects_6m"
     facts = json.loads(row["explanation"])
-    assert facts["current"] < facts["low_limit"] < facts["peer_rate"]
+    assert facts["low_rate"] < facts["low_limit"] < facts["peer_rate"]
     assert "below the lower limit" in facts["reason"]
+
+
+def test_low_reads_six_months_so_one_bad_month_is_not_low() -> None:
+    """A unit at 71 % in its last month only (100 % before) is not LOW; six such months are."""
+    one = _cell("D1", out=[0] * (T - 1) + [7])
+    assert _flags(one, *_peers())["D1"]["flag"] == "OK"
+    six = _cell("D1", out=[0] * (T - 6) + [7] * 6)
+    assert _flags(six, *_peers())["D1"]["flag"] == "LOW"
 
 
 def test_too_few_established_staff_is_insufficient_data() -> None:
@@ -212,8 +296,35 @@ def test_every_flag_carries_a_reason_and_n_onboarding() -> None:
 
 def test_settings_reject_meaningless_thresholds() -> None:
     with pytest.raises(ValueError):
-        FlagSettings(odds_ratio=1.0)
+        FlagSettings(alarm_e=1.0)
+    with pytest.raises(ValueError):
+        FlagSettings(s0_floor=0.0)
     with pytest.raises(ValueError):
         FlagSettings(min_excess=-1)
     with pytest.raises(ValueError):
         FlagSettings(min_excess_share=1.5)
+
+
+def test_low_size_is_the_headcount_not_person_months() -> None:
+    """3 of 24 short for six months among peers at 23 of 24: 6 x 24 person-months would call
+    it LOW; a standing headcount of 24 is not 144 fresh samples, and it is not LOW."""
+    row = _flags(_cell("D1", out=[3] * T), *_peers())["D1"]
+    assert row["flag"] == "OK"
+
+
+def test_low_unit_does_not_widen_its_own_limit() -> None:
+    """Among four peers, the unit's own deficit would inflate the over-dispersion enough to
+    hide it; judged against its peers only (leave-one-out) it is LOW."""
+    row = _flags(_cell("D1", out=[7] * T), *_peers(4))["D1"]
+    assert row["flag"] == "LOW"
+
+
+def test_phase_one_gives_the_in_control_law_before_a_full_window() -> None:
+    """Month 12 of the series: the 12-month window would reach back before the data; the
+    series' first six months (Phase I) are the in-control law and the decline from month 9
+    is judged (and is DECLINING three months in). A month inside Phase I is not tested."""
+    flags = _flags(_cell("D1", lapsed=LAPSING), *_peers(), renewals=MISSING, month=MONTHS[11])
+    facts = json.loads(flags["D1"]["explanation"])
+    assert facts["decline_tested"] and flags["D1"]["flag"] in ("DECLINING", "PRIORITY")
+    early = _flags(_cell("D1"), *_peers(), renewals=MISSING, month=MONTHS[5])["D1"]
+    assert json.loads(early["explanation"])["decline_tested"] is False

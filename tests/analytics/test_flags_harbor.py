@@ -1,12 +1,14 @@
 """Planted truth of the flags on the second, independent simulator (Harbor), small size.
 
 One seed, 250 staff, 18 months (the planted units keep their sizes: steep decline ~24 staff,
-stable LOW unit ~30, hiring wave ~68). Thresholds are the defaults, tuned on the demo only.
+stable LOW unit ~30, hiring wave ~68). Thresholds are the defaults (DECLINING's alarm level
+from the false-alarm target; design choices made on the demo).
 The 50-seed figures are in docs/methods.md (``bench/flags_study.py --simulator harbor``).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,15 +56,17 @@ def test_stable_low_unit_is_low_and_never_declining(harbor: dict[str, Any]) -> N
     assert not cell["flag"].is_in(ALARMS).any()
 
 
-def test_steep_decline_is_coloured_within_four_months_and_declining_by_the_end(
-    harbor: dict[str, Any],
-) -> None:
+def test_steep_decline_is_declining_within_four_months(harbor: dict[str, Any]) -> None:
+    """The renewal e-detector flags the steep plant (about 21 established staff, 80 % of
+    renewals skipped) within 4 months, says why in words, and stays flagged to the end."""
     steep = next(d for d in harbor["m"]["declines"] if d["id"] == "steep_decline")
-    cell = _cell(harbor["flags"], steep["department_id"], steep["competency_id"])
-    coloured = cell.filter(pl.col("flag").is_in([*ALARMS, "LOW"]))["month"].to_list()
+    cell = _cell(harbor["flags"], steep["department_id"], steep["competency_id"]).sort("month")
+    alarms = cell.filter(pl.col("flag").is_in(ALARMS))
     first = _first(harbor["m"])
-    assert min(month_index(first, m) for m in coloured) - steep["start_month"] <= 4
-    assert cell.sort("month")["flag"][-1] in ALARMS
+    assert min(month_index(first, m) for m in alarms["month"]) - steep["start_month"] <= 4
+    assert cell["flag"][-1] in ALARMS
+    reason = json.loads(alarms["explanation"][0])["reason"]
+    assert "renewals due since" in reason and "are still open" in reason
 
 
 def test_no_false_declining_and_the_hiring_wave_is_not_flagged(harbor: dict[str, Any]) -> None:

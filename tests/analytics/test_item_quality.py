@@ -67,6 +67,7 @@ def test_settings_become_flag_thresholds() -> None:
     )
     assert (flags.min_n, flags.min_excess_share, flags.lam) == (9, 0.2, 0.3)
     assert model.target_compliance == 0.8
-    assert Settings.from_env({"LRS_FLAG_FDR_Q": "0.05"}).flag_fdr_q == 0.05
+    assert Settings.from_env({"LRS_FLAG_ALARM_E": "500"}).flag_alarm_e == 500.0
+    assert from_settings(Settings(flag_alarm_e=500.0))[1].alarm_e == 500.0
     with pytest.raises(ValueError):
         from_settings(Settings(flag_min_months=20))
