@@ -1,0 +1,1 @@
+"""Getting told: the scheduler, run records, retraining lists, alerts and their delivery."""
