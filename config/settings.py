@@ -338,6 +338,42 @@ class Settings:
         ),
     )
 
+    # -- the scheduler (lrs worker; docs/scheduler.md) and retraining lists --
+    worker_enabled: bool = field(
+        default=True,
+        metadata=_doc("`lrs start` (`make run`) also starts `lrs worker` beside the server."),
+    )
+    schedule_refresh_minutes: int = field(
+        default=15, metadata=_doc("Scheduler: minutes between warehouse refreshes.")
+    )
+    schedule_models_hour: int = field(
+        default=2,
+        metadata=_doc("Scheduler: hour of the day (UTC, 0-23) of the nightly models run."),
+    )
+    schedule_poll_seconds: float = field(
+        default=30.0, metadata=_doc("Scheduler: seconds between checks for due steps.")
+    )
+    schedule_lease_seconds: int = field(
+        default=600,
+        metadata=_doc(
+            "Scheduler: lifetime of the worker lease (renewed every third of it while a step "
+            "runs); a killed worker's lease frees after this long."
+        ),
+    )
+    schedule_overdue_factor: float = field(
+        default=2.0,
+        metadata=_doc(
+            "Scheduler: a step is overdue when its last success is older than this many "
+            "periods (refresh interval; a day for models and alerts)."
+        ),
+    )
+    retraining_due_days: int = field(
+        default=30,
+        metadata=_doc(
+            "Retraining lists: include staff whose evidence expires within this many days."
+        ),
+    )
+
     @property
     def resolved_warehouse_path(self) -> Path:
         """The warehouse file, defaulting to ``<data_dir>/warehouse.duckdb``."""

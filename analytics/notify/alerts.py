@@ -16,12 +16,13 @@ A crash anywhere loses nothing: what was decided is in the outbox and is sent by
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from analytics.notify.events import Detector, Rules
+from analytics.notify.schedule import step_health
 from analytics.notify.sender import Counts, Policy, Sender
 from analytics.notify.transports import EmailTransport, SmtpConfig, Transport, WebhookTransport
 from analytics.warehouse import Warehouse
@@ -74,47 +75,37 @@ def detect(warehouse: Warehouse, as_of: date, rules: Rules, now_us: int) -> list
 
 
 def step_events(store: Any, settings: Settings, now: datetime) -> list[Event]:
-    """``step_failed`` / ``step_overdue`` events from the scheduler's run records, if any."""
+    """``step_failed`` / ``step_overdue`` events from the scheduler's run records."""
     if not hasattr(store, "list_runs"):
         return []
-    try:
-        scheduler = importlib.import_module("analytics.notify.scheduler")
-    except ImportError:
-        return []
-    health: dict[str, dict[str, Any]] = scheduler.step_health(
-        store.list_runs(limit=200), settings, now
-    )
+    health = step_health(store.list_runs(limit=200), settings, now)
     out = []
     now_us = int(now.timestamp() * 1_000_000)
     link = f"{settings.alerts_base_url.rstrip('/')}/readyz"
     for step, h in sorted(health.items()):
-        for kind, on, when in (
-            ("step_failed", h.get("failed"), h.get("last_run_at")),
-            ("step_overdue", h.get("overdue"), now.date().isoformat()),
-        ):
-            if not on:
-                continue
-            reason = (
-                f"The scheduled {step} step failed at {when}."
-                if kind == "step_failed"
-                else f"The scheduled {step} step has not succeeded since {h.get('last_ok_at')}."
-            )
-            out.append(
-                Event(
-                    id=f"{kind}:-:{step}:{when}",
-                    kind=kind,
-                    severity="high",
-                    month=now.strftime("%Y-%m"),
-                    department_id=None,
-                    competency_id=None,
-                    title=f"Scheduled step {step}",
-                    reason=reason,
-                    link=link,
-                    evidence={"health": h},
-                    raised_us=now_us,
-                )
-            )
-    return out
+        if h["failed"]:
+            reason = f"The scheduled {step} step failed (last run {h['last_run_at']})."
+            out.append(_step_event("step_failed", step, str(h["last_run_at"]), reason, h))
+        if h["overdue"]:
+            since = h["last_ok_at"] or "it was first tried"
+            reason = f"The scheduled {step} step has not succeeded since {since}."
+            out.append(_step_event("step_overdue", step, now.date().isoformat(), reason, h))
+    return [replace(e, raised_us=now_us, link=link, month=now.strftime("%Y-%m")) for e in out]
+
+
+def _step_event(kind: str, step: str, when: str, reason: str, health: dict[str, Any]) -> Event:
+    return Event(
+        id=f"{kind}:-:{step}:{when}",
+        kind=kind,
+        severity="high",
+        month="",
+        department_id=None,
+        competency_id=None,
+        title=f"Scheduled step {step}",
+        reason=reason,
+        link="",
+        evidence={"step": step, "health": health},
+    )
 
 
 def record_decisions(alerts: Any, events: list[Event], now_us: int) -> list[str]:

@@ -19,6 +19,7 @@ HEAVY = (
     "lrs.cli.erase",
     "lrs.cli.simulate",
     "lrs.cli.firstrun",
+    "lrs.cli.worker",
 )
 
 

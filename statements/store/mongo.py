@@ -24,6 +24,7 @@ from statements.store.mongo_audit import MongoAudit
 from statements.store.mongo_credentials import MongoCredentials
 from statements.store.mongo_documents import MongoDocuments
 from statements.store.mongo_erasure import MongoErasure
+from statements.store.mongo_schedule import SCHEDULE_INDEXES, MongoSchedule
 from statements.store.mongo_statements import MongoStatements
 
 # Every index the backend relies on, by collection (created by ``init`` / ``lrs init``).
@@ -60,12 +61,14 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-class MongoStore(MongoStatements, MongoDocuments, MongoCredentials, MongoErasure, MongoAudit):
+class MongoStore(
+    MongoStatements, MongoDocuments, MongoCredentials, MongoErasure, MongoAudit, MongoSchedule
+):
     """Statements, attachments, documents, credentials, Activities and Agents in MongoDB."""
 
     def init(self) -> None:
         """Create collections' indexes (idempotent) and recover interrupted batches."""
         with self.guard():
-            for name, models in INDEXES.items():
+            for name, models in {**INDEXES, **SCHEDULE_INDEXES}.items():
                 self.db[name].create_indexes(models)
         self.recover_batches()

@@ -21,6 +21,7 @@ from statements.store.base import Attachment, Page, StatementRecord
 from statements.store.sqlite_audit import AUDIT_SCHEMA, SQLiteAudit
 from statements.store.sqlite_credentials import SQLiteCredentials, upgrade_credentials
 from statements.store.sqlite_erasure import SQLiteErasure
+from statements.store.sqlite_schedule import SCHEDULE_SCHEMA, SQLiteSchedule
 from statements.store.sqlite_schema import SCHEMA
 from statements.timefmt import format_us
 
@@ -41,7 +42,7 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
     )
 
 
-class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
+class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit, SQLiteSchedule):
     """The default store: one SQLite file, safe for several processes and threads."""
 
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
@@ -75,7 +76,7 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
         """Create tables and indexes (idempotent)."""
         try:
             conn = self._conn()
-            conn.executescript(SCHEMA + AUDIT_SCHEMA)
+            conn.executescript(SCHEMA + AUDIT_SCHEMA + SCHEDULE_SCHEMA)
             with self._write_lock:
                 upgrade_credentials(conn)
         except sqlite3.Error as exc:
