@@ -57,7 +57,13 @@ SESSION: dict[str, str] = {
     "dashboards.alerts_subscribe": "analytics/read",
     "dashboards.alerts_remove": "analytics/read",
 }
-ARGS = {"kind": "staff", "department_id": "d1", "filename": "x.css", "name": "dest1", "sub_id": "s1"}
+ARGS = {
+    "kind": "staff",
+    "department_id": "d1",
+    "filename": "x.css",
+    "name": "dest1",
+    "sub_id": "s1",
+}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 ERROR_KEYS = {"error", "errors", "status"}
 
