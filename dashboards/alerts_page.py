@@ -25,6 +25,7 @@ KIND_LABELS = {
     "flag_priority": "New PRIORITY flag",
     "flag_declining": "New DECLINING flag",
     "flag_low": "New LOW flag",
+    "flag_escalated": "Flag escalated to PRIORITY",
     "update_behind": "Protocol update behind its burn-down",
     "harm_high": "Harm above expected",
     "time_to_red": "Forecast to turn red soon",

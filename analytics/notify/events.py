@@ -5,9 +5,10 @@ Each detector reads the published output tables (ANALYTICS.md §9) as of a month
 re-run raises nothing new. A missing table (an older warehouse, a model not run) yields no
 events from that detector, never an error.
 
-* ``flag_priority`` / ``flag_declining`` / ``flag_low``: a cell flagged this month that had no
-  such flag the month before (or escalated to PRIORITY) — the same rule as the dashboards'
-  "new this month";
+* ``flag_priority`` / ``flag_declining`` / ``flag_low``: a cell flagged this month that was not
+  flagged (PRIORITY, DECLINING or LOW) the month before — one alert per episode, however the
+  flag then moves; ``flag_escalated``: a flagged cell that became PRIORITY this month (its own
+  kind, so a subscriber chooses whether an escalation is news);
 * ``update_behind``: a cell UPDATE_IN_PROGRESS whose share of staff still ``update_due`` is
   above the straight-line burn-down from the change date to its retrain deadline (+ slack);
 * ``harm_high``: a department's harm count above its funnel limit this month;
@@ -141,7 +142,7 @@ class Detector:
                      AND prev.month = fl.month - INTERVAL 1 MONTH
                 WHERE fl.month = ? AND fl.flag IN ({marks})
                   AND (prev.flag IS NULL OR prev.flag NOT IN ({marks})
-                       OR (prev.flag <> fl.flag AND fl.flag = 'PRIORITY'))
+                       OR (prev.flag <> 'PRIORITY' AND fl.flag = 'PRIORITY'))
                 ORDER BY fl.department_id, fl.competency_id""",
             [self.month],
         )
@@ -151,9 +152,10 @@ class Detector:
             reason = str(explanation.get("reason") or explanation.get("text") or row["flag"])
             row["explanation"] = explanation
             severity = "high" if row["flag"] == "PRIORITY" else "medium"
+            escalated = row["previous_flag"] in ATTENTION
             out.append(
                 self.event(
-                    FLAG_KIND[row["flag"]],
+                    "flag_escalated" if escalated else FLAG_KIND[row["flag"]],
                     severity,
                     row["department_id"],
                     row["competency_id"],

@@ -17,6 +17,7 @@ LABELS = {
     "flag_priority": "New PRIORITY flag",
     "flag_declining": "New DECLINING flag",
     "flag_low": "New LOW flag",
+    "flag_escalated": "Flag escalated to PRIORITY",
     "update_behind": "Protocol update falling behind",
     "harm_high": "Harm above expected",
     "time_to_red": "Turning red soon",

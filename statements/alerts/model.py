@@ -20,6 +20,7 @@ KINDS = (
     "flag_priority",
     "flag_declining",
     "flag_low",
+    "flag_escalated",
     "update_behind",
     "harm_high",
     "time_to_red",

@@ -34,8 +34,9 @@ def test_new_flags_only_and_in_plain_words(planted: Fixture) -> None:
     flags = sorted(k for k in found if k.startswith("flag_"))
     d1, c2 = planted.priority
     d3, c3 = planted.low
-    assert flags == [f"flag_low:{d3}:{c3}:2026-01", f"flag_priority:{d1}:{c2}:2026-01"]
-    ev = found[f"flag_priority:{d1}:{c2}:2026-01"]
+    # D1/C2 was already DECLINING or LOW last month: an escalation, not a new flag
+    assert flags == [f"flag_escalated:{d1}:{c2}:2026-01", f"flag_low:{d3}:{c3}:2026-01"]
+    ev = found[f"flag_escalated:{d1}:{c2}:2026-01"]
     assert ev.severity == "high" and ev.reason.startswith(f"PRIORITY in {d1} / {c2}")  # type: ignore[attr-defined]
     assert ev.link == f"http://lrs.test/dashboards/readiness?department={d1}&competency={c2}"  # type: ignore[attr-defined]
     assert ev.evidence["flag_row"]["flag"] == "PRIORITY"  # type: ignore[attr-defined]
