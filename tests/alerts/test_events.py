@@ -98,3 +98,24 @@ def test_failed_step_raises_one_event(tmp_path: Path) -> None:
     assert "models" in found[0].reason and found[0].severity == "high"
     again = step_events(store, Settings(), start + timedelta(minutes=20))
     assert [e.id for e in again] == [found[0].id]  # the same failure: the same id
+
+
+def test_the_scheduler_hook_runs_one_pass(planted: Fixture, tmp_path: Path) -> None:
+    from analytics.notify.alerts import run_alerts_step
+    from analytics.notify.steps import alerts_step
+    from tests.alerts.factories import sub
+    from tests.alerts.servers import webhook_receiver
+
+    settings = Settings(data_dir=tmp_path, warehouse_path=str(planted.path))
+    store = SQLiteStore(tmp_path / "lrs.db")
+    store.init()
+    with webhook_receiver() as rx:
+        alerts_store(store).add_subscription(
+            sub("hook", "webhook", rx.url, kinds=("flag_low",), departments=("D3",))
+        )
+        now = datetime(2026, 1, 31, 3, 0, tzinfo=UTC)
+        counts = alerts_step(settings, now)  # what lrs worker calls after a models run
+        assert counts["new_events"] > 0 and counts["sent"] == 1
+        assert run_alerts_step(settings, now)["new_events"] == 0  # raised once
+    (body,) = rx.bodies()
+    assert [e["id"] for e in body["events"]] == ["flag_low:D3:C3:2026-01"]
