@@ -4,7 +4,7 @@ An *event* is something a leader may want to be told (a new PRIORITY flag, a fai
 step, ...). Its id is deterministic (kind + cell + month), so a re-run raises nothing new. A
 *subscription* says who is told about which events and how (email or webhook). The *outbox*
 holds one row per (event, subscription) decided, written in the same transaction as the event;
-the sender delivers pending rows and marks them sent (see ``docs/alerts.md``).
+the sender delivers pending rows and marks them sent (README "Getting told").
 """
 
 from __future__ import annotations
