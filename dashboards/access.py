@@ -43,6 +43,11 @@ def no_activity_names(ids: Sequence[str]) -> dict[str, str]:
     return {}
 
 
+def no_scheduler() -> dict[str, Any] | None:
+    """The default scheduler status: none (no freshness line in the header)."""
+    return None
+
+
 @dataclass
 class Hooks:
     """What the dashboards need from the application that mounts them."""
@@ -54,6 +59,8 @@ class Hooks:
     now: Callable[[], dt.datetime]
     sign_in_url: str = "/dashboards/sign-in"
     sign_out_url: str = "/dashboards/sign-out"
+    #: the scheduler's status (``analytics.notify.schedule.scheduler_status``) for the header
+    scheduler: Callable[[], dict[str, Any] | None] = no_scheduler
     target_compliance: float = 0.9
     target_readiness: float = 0.8
     #: activity id -> display name (from the LRS's canonical activity definitions)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -31,12 +32,14 @@ from markupsafe import Markup
 from dashboards.access import Hooks, Viewer
 from dashboards.data import NoData, NotFound, Reader
 from dashboards.filters import FilterError, Filters, parse_metric
+from dashboards.freshness import Freshness, freshness
 from dashboards.page import Page
 from dashboards.queries import expiry as q_expiry
 from dashboards.views import department_page, heatmap_page, overview_page
 from dashboards.views_expiry import expiry_page, protocols_page
 from dashboards.views_safety import content_page, safety_page
 
+LOG = logging.getLogger(__name__)
 bp = Blueprint(
     "dashboards",
     __name__,
@@ -149,7 +152,16 @@ def _chrome(f: Filters, options: dict[str, list[str]], demo: bool) -> dict[str, 
         "sign_out_url": h.sign_out_url,
         "query": f.query(),
         "endpoint": request.endpoint,
+        "freshness": _freshness(h),
     }
+
+
+def _freshness(h: Hooks) -> Freshness | None:
+    try:
+        return freshness(h.scheduler())
+    except Exception:  # the header line must never break a page
+        LOG.exception("could not read the scheduler status")
+        return None
 
 
 def _render(build: Callable[[Reader, Filters, Viewer], Page], *, identity: bool = False) -> Any:

@@ -15,6 +15,7 @@ from lrs.api import about, activities, admin, agents, dashboard_auth, documents,
 from lrs.api import analytics as analytics_api
 from lrs.api.analytics_models import bp as analytics_models_bp
 from lrs.api.forward_admin import bp as forward_admin_bp
+from lrs.api.retraining import bp as retraining_bp
 from lrs.cursor import CursorCodec
 from lrs.extensions import Services, system_clock_us
 from lrs.learning import LearnedCache
@@ -80,6 +81,7 @@ def create_app(
     app.register_blueprint(analytics_models_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(forward_admin_bp)
+    app.register_blueprint(retraining_bp)
     dashboard_auth.install(app)
     app.add_url_rule("/", "root", lambda: redirect("/dashboards/", code=302))
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]

@@ -275,6 +275,18 @@ def _model_paths() -> dict[str, Any]:
         "/analytics/readiness": read("Department x competency readiness."),
         "/analytics/incidents": read("Incident rates and linkage (small cells suppressed)."),
         "/analytics/forecast": read("Compliance and readiness forecast, time to red."),
+        "/analytics/retraining": read(
+            "Staff who need retraining (analytics/staff, audited): JSON or LMS CSV.",
+            [
+                dept,
+                _q("competency_id", text),
+                _q("reason", text),
+                _q("due_within_days", {"type": "integer", "minimum": 0, "maximum": 3650}),
+                _q("as_of", day),
+                _q("change_date", day),
+                _q("format", {"type": "string", "enum": ["json", "csv"]}),
+            ],
+        ),
         "/analytics/models": {
             "post": _op(
                 "Recompute every model as of a date and publish the tables.",

@@ -2,8 +2,8 @@
 
 Steps run in order ``refresh -> models -> alerts``. ``refresh`` is due every
 ``schedule_refresh_minutes``; ``models`` once a day at ``schedule_models_hour`` (UTC), and again
-one refresh interval after a failure; ``alerts`` runs after every models run that ended ``ok``.
-Skipped runs do not count as attempts. A step is *overdue* when its last success is older than
+one refresh interval after a failure or a skip (nothing to model yet); ``alerts`` runs after
+every models run that ended ``ok``. A step is *overdue* when its last success is older than
 ``schedule_overdue_factor`` periods (or, never having succeeded, its first attempt is).
 """
 
@@ -18,6 +18,7 @@ from statements.store.schedule import ScheduledRun
 
 STEPS = ("refresh", "models", "alerts")
 ATTEMPTS = ("ok", "failed", "running")
+TRIED = (*ATTEMPTS, "skipped")
 DAY_S = 86_400.0
 
 
@@ -46,20 +47,21 @@ def models_slot(settings: Settings, now: datetime) -> datetime:
 
 def refresh_due(runs: Sequence[ScheduledRun], settings: Settings, now: datetime) -> bool:
     """True when no refresh was attempted in the last refresh interval."""
-    last = _last(runs, "refresh", ATTEMPTS)
+    last = _last(runs, "refresh", TRIED)
     interval = settings.schedule_refresh_minutes * 60_000_000
     return last is None or at_us(now) - last.started_us >= interval
 
 
 def models_due(runs: Sequence[ScheduledRun], settings: Settings, now: datetime) -> bool:
-    """True when tonight's slot has passed without an attempt, or a failure awaits its retry."""
-    last = _last(runs, "models", ATTEMPTS)
+    """True when tonight's slot has passed without an attempt, or a failed or skipped run
+    awaits its retry (one refresh interval later)."""
+    last = _last(runs, "models", TRIED)
     if last is None:
         return True
     if last.started_us < at_us(models_slot(settings, now)):
         return True
     retry = settings.schedule_refresh_minutes * 60_000_000
-    return last.outcome == "failed" and at_us(now) - last.started_us >= retry
+    return last.outcome in ("failed", "skipped") and at_us(now) - last.started_us >= retry
 
 
 def period_s(settings: Settings, step: str) -> float:
@@ -93,3 +95,18 @@ def step_health(
             "failed": finished is not None and finished.outcome == "failed",
         }
     return health
+
+
+def scheduler_status(store: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """``status`` (``not_run``, ``ok``, ``overdue`` or ``failed``) and each step's health."""
+    runs = store.list_runs(limit=200)
+    health = step_health(runs, settings, now)
+    if not runs:
+        status = "not_run"
+    elif any(h["failed"] for h in health.values()):
+        status = "failed"
+    elif any(h["overdue"] for h in health.values()):
+        status = "overdue"
+    else:
+        status = "ok"
+    return {"status": status, "steps": health}

@@ -114,6 +114,9 @@ class Worker:
         except Exception as exc:  # a failed step is recorded, never fatal to the worker
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
             LOG.exception("scheduled step %s failed", step)
+        except BaseException:  # Ctrl-C / SIGTERM: close the record, then stop
+            self.store.finish_run(run_id, at_us(self.clock()), "failed", {}, "interrupted")
+            raise
         ended = at_us(self.clock())
         self.store.finish_run(run_id, ended, outcome, counts, error)
         LOG.info("step %s %s %s", step, outcome, counts or error or "")
@@ -143,4 +146,8 @@ class Worker:
                 self.cycle()
             except Exception:  # the store is down: log, wait, try again
                 LOG.exception("scheduler cycle failed")
-            stop.wait(self.settings.schedule_poll_seconds)
+            waited = 0.0
+            while waited < self.settings.schedule_poll_seconds and alive():
+                if stop.wait(min(1.0, self.settings.schedule_poll_seconds - waited)):
+                    return
+                waited += 1.0

@@ -200,6 +200,7 @@ def install(app: Flask) -> None:
     hooks = Hooks(
         source=WarehouseSource(settings.resolved_warehouse_path),
         viewer=current_viewer,
+        scheduler=_scheduler_status,
         audit=_audit,
         csrf_token=csrf_token,
         now=_now,
@@ -207,3 +208,11 @@ def install(app: Flask) -> None:
         alerts_store=_alerts_store,
     )
     init_dashboards(app, hooks)
+
+
+def _scheduler_status() -> dict[str, Any] | None:
+    """The scheduler's status for the dashboards' header (from the store's run records)."""
+    from analytics.notify.schedule import scheduler_status
+
+    svc = services()
+    return scheduler_status(svc.store, svc.settings, _now())

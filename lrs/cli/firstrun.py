@@ -11,6 +11,7 @@ as bars on a terminal and as log lines (at least every few seconds) without one.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 
@@ -70,6 +71,14 @@ def _saved_demo_credential(settings: Settings) -> tuple[str, str] | None:
     return key, secret
 
 
+def start_worker() -> subprocess.Popen[bytes]:
+    """``lrs worker`` as a child in this process group: Ctrl-C reaches both it and the server
+    this process becomes (exec keeps the pid, so the worker exits when the server is gone)."""
+    args = [sys.executable, "-m", "lrs.cli", "worker", "--parent-pid", str(os.getpid())]
+    click.echo("starting the scheduler (lrs worker; LRS_WORKER_ENABLED=0 to run it apart)")
+    return subprocess.Popen(args, env=dict(os.environ))
+
+
 @main.command()
 @click.option("--host", default=None, help="Bind address (LRS_HOST).")
 @click.option("--port", type=int, default=None, help="Port (LRS_PORT).")
@@ -92,6 +101,8 @@ def start(host: str | None, port: int | None) -> None:
         base = f"http://{host or settings.host}:{port or settings.port}"
         for line in demo_banner(settings, base, *demo):
             click.echo(line)
+    if settings.worker_enabled:
+        start_worker()
     args = [sys.executable, "-m", "lrs.cli", "serve"]
     if host:
         args += ["--host", host]

@@ -20,6 +20,7 @@ HEAVY = (
     "lrs.cli.simulate",
     "lrs.cli.firstrun",
     "lrs.cli.worker",
+    "lrs.cli.retraining",
 )
 
 

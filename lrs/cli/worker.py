@@ -70,16 +70,22 @@ def worker_cmd(once: bool, status: bool, now: datetime | None, parent_pid: int |
 
 
 def _forever(worker: Worker, parent_pid: int | None) -> None:
+    """Cycle until Ctrl-C / SIGTERM (a running step is interrupted: its warehouse write is
+    atomic, its record is closed ``failed``/``interrupted`` and the lease released) or until
+    the parent process is gone."""
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)  # also when started with SIGINT ignored (``&``)
     click.echo(
         f"worker {worker.name}: refresh every {worker.settings.schedule_refresh_minutes} min, "
         f"models daily at {worker.settings.schedule_models_hour:02d}:00 UTC",
         err=True,
     )
-    worker.run_forever(stop, alive=lambda: parent_pid is None or os.getppid() == parent_pid)
+    try:
+        worker.run_forever(stop, alive=lambda: parent_pid is None or os.getppid() == parent_pid)
+    except KeyboardInterrupt:
+        click.echo(f"worker {worker.name}: stopped", err=True)

@@ -10,6 +10,7 @@ a crosswalk that names no imported competency is an error there, though the serv
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
@@ -79,4 +80,22 @@ def readyz() -> Response:
     warnings = _model_warnings(services().settings.resolved_warehouse_path)
     if warnings:
         checks["models"] = "error" if any(w["severity"] == "error" for w in warnings) else "warning"
-    return jsonify({"status": "ready", "checks": checks, "model_warnings": warnings})
+    scheduler = _scheduler()
+    checks["scheduler"] = scheduler["status"]
+    body = {"status": "ready", "checks": checks, "model_warnings": warnings}
+    return jsonify({**body, "scheduler": scheduler})
+
+
+def _scheduler() -> dict[str, Any]:
+    """Last run and success per scheduled step, ``overdue``/``failed`` (never a 503: a late
+    refresh leaves the LRS able to take statements; it is reported, not fatal)."""
+    from datetime import UTC, datetime
+
+    from analytics.notify.schedule import scheduler_status
+
+    svc = services()
+    now = datetime.fromtimestamp(svc.clock() / 1_000_000, UTC)
+    try:
+        return scheduler_status(svc.store, svc.settings, now)
+    except LRSError as exc:
+        return {"status": "unknown", "error": exc.message, "steps": {}}

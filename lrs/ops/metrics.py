@@ -151,6 +151,12 @@ def register(app: Flask) -> None:
         return resp
 
 
+def _now(clock_us: Any) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(clock_us() / 1_000_000, UTC)
+
+
 @bp.get("/metrics")
 @require("metrics", "admin")
 def metrics_view() -> Response:
@@ -164,4 +170,11 @@ def metrics_view() -> Response:
         body += forward_exposition(svc.store, svc.clock)
     except Exception:  # a store hiccup must not hide the other metrics
         log.exception("could not read forwarding metrics")
+    try:  # scheduler gauges, from the run records in the store
+        from lrs.ops.schedule_metrics import scheduler_exposition
+
+        svc = services()
+        body += scheduler_exposition(svc.store, svc.settings, _now(svc.clock))
+    except Exception:
+        log.exception("could not read scheduler metrics")
     return Response(body, content_type=CONTENT_TYPE_LATEST)

@@ -66,6 +66,13 @@ class MongoSchedule(MongoConnection):
             )
             return [_run(d) for d in found.limit(limit)]
 
+    def count_runs(self) -> dict[tuple[str, str], int]:
+        """Number of runs per (step, outcome), over the whole history."""
+        group = {"_id": {"step": "$step", "outcome": "$outcome"}, "n": {"$sum": 1}}
+        with self.guard():
+            found = list(self.db.scheduled_runs.aggregate([{"$group": group}]))
+        return {(d["_id"]["step"], d["_id"]["outcome"]): int(d["n"]) for d in found}
+
     def acquire_lease(self, name: str, owner: str, now_us: int, ttl_us: int) -> bool:
         """Take or renew lease ``name``; False when another owner holds it unexpired."""
         leases = self.db.scheduler_leases

@@ -60,6 +60,9 @@ class ScheduleStore(Protocol):
     def list_runs(self, step: str | None = None, limit: int = 50) -> list[ScheduledRun]:
         """Runs, newest first (optionally of one step)."""
 
+    def count_runs(self) -> dict[tuple[str, str], int]:
+        """Number of runs per (step, outcome), over the whole history."""
+
     def acquire_lease(self, name: str, owner: str, now_us: int, ttl_us: int) -> bool:
         """Take or renew lease ``name`` until ``now_us + ttl_us``; False when another holds it."""
 

@@ -86,6 +86,20 @@ class SQLiteSchedule:
             raise StoreUnavailable(f"scheduler read failed: {exc}") from exc
         return [_run(r) for r in rows]
 
+    def count_runs(self) -> dict[tuple[str, str], int]:
+        """Number of runs per (step, outcome), over the whole history."""
+        try:
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT step, outcome, count(*) FROM scheduled_runs GROUP BY step, outcome"
+                )
+                .fetchall()
+            )
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"scheduler read failed: {exc}") from exc
+        return {(step, outcome): int(n) for step, outcome, n in rows}
+
     def acquire_lease(self, name: str, owner: str, now_us: int, ttl_us: int) -> bool:
         """Take or renew lease ``name`` (one UPSERT: free, expired or already ours)."""
         changed = self._write(

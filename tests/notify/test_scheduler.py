@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,7 +84,7 @@ def test_failure_recorded_retried_after_interval_and_alerts_skipped(
     assert health["models"]["last_ok_at"] is None
 
 
-def test_skipped_step_is_not_an_attempt(store: Any, tmp_path: Any) -> None:
+def test_skipped_models_retried_after_the_refresh_interval(store: Any, tmp_path: Any) -> None:
     clock = Clock(T0)
     steps = _steps([])
 
@@ -93,8 +94,12 @@ def test_skipped_step_is_not_an_attempt(store: Any, tmp_path: Any) -> None:
     steps["models"] = nothing
     worker = Worker(_settings(tmp_path), store, steps, clock, name="w1")
     assert [(r.step, r.outcome) for r in worker.cycle()][1] == ("models", "skipped")
+    clock.advance(minutes=14)
+    assert not models_due(store.list_runs(), worker.settings, clock.now)
     clock.advance(minutes=1)
     assert models_due(store.list_runs(), worker.settings, clock.now)
+    health = step_health(store.list_runs(), worker.settings, clock.now + timedelta(days=5))
+    assert not health["models"]["overdue"]  # never attempted for real: not overdue
 
 
 def test_second_worker_waits_for_the_lease(store: Any, tmp_path: Any) -> None:
@@ -152,3 +157,31 @@ def test_never_run_is_not_overdue(tmp_path: Any) -> None:
         "overdue": False,
         "failed": False,
     }
+
+
+def test_two_workers_at_once_never_run_a_step_together(store: Any, tmp_path: Any) -> None:
+    """Worker A is inside its refresh while worker B cycles: B runs nothing."""
+    clock, calls = Clock(T0), []
+    settings = _settings(tmp_path)
+    inside, release = threading.Event(), threading.Event()
+    steps_a = _steps(calls)
+    plain_refresh = steps_a["refresh"]
+
+    def slow_refresh(s: Settings, now: datetime) -> dict[str, Any]:
+        inside.set()
+        assert release.wait(60)
+        return dict(plain_refresh(s, now))
+
+    steps_a["refresh"] = slow_refresh
+    a = Worker(settings, store, steps_a, clock, name="a")
+    b = Worker(settings, store, _steps(calls), clock, name="b")
+    done: list[Any] = []
+    thread = threading.Thread(target=lambda: done.extend(a.cycle()))
+    thread.start()
+    assert inside.wait(60)
+    assert b.cycle() == []  # the lease is a's: nothing runs
+    release.set()
+    thread.join()
+    assert [r.step for r in done] == ["refresh", "models", "alerts"]
+    assert calls == ["refresh@01:00", "models@01:00", "alerts@01:00"]
+    assert b.cycle() == []  # and afterwards nothing is due

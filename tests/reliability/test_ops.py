@@ -59,7 +59,8 @@ def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json()["checks"] == {"store": "ok", "warehouse": "absent"}
+    checks = {"store": "ok", "warehouse": "absent", "scheduler": "not_run"}
+    assert ready.get_json()["checks"] == checks
 
 
 def test_readyz_reports_model_warnings(client: FlaskClient, app: Any) -> None:

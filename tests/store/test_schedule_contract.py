@@ -29,6 +29,11 @@ def test_runs_round_trip_newest_first(store: Any) -> None:
     assert runs[2].counts == {"loaded": 5}
     assert [r.run_id[0] for r in store.list_runs(step="refresh")] == ["c", "a"]
     assert [r.run_id[0] for r in store.list_runs(limit=1)] == ["c"]
+    assert store.count_runs() == {
+        ("refresh", "ok"): 1,
+        ("refresh", "running"): 1,
+        ("models", "failed"): 1,
+    }
 
 
 def test_lease_has_one_holder_until_expiry_or_release(store: Any) -> None:
