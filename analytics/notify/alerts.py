@@ -24,6 +24,7 @@ from typing import Any
 from analytics.notify.events import Detector, Rules
 from analytics.notify.schedule import step_health
 from analytics.notify.sender import Counts, Policy, Sender
+from analytics.notify.staff import attach_retraining
 from analytics.notify.transports import EmailTransport, SmtpConfig, Transport, WebhookTransport
 from analytics.warehouse import Warehouse
 from config.settings import Settings
@@ -147,6 +148,9 @@ def run_pass(
     alerts = alerts_store(store)
     events = detect(warehouse, now.date(), rules_for(settings), now_us)
     events += step_events(store, settings, now)
+    if warehouse.exists():
+        subs = alerts.list_subscriptions()
+        events = attach_retraining(warehouse, events, subs, settings.retraining_due_days)
     new = record_decisions(alerts, events, now_us)
     if after_decide is not None:
         after_decide()

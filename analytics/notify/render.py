@@ -39,12 +39,31 @@ def _where(event: Event) -> str:
 
 
 def facts(event: Event) -> list[tuple[str, str]]:
-    """The lines of one event: department, competency, month, reason, link."""
+    """The lines of one event: department, competency, month, reason, link (and retraining)."""
     rows = [("Department", _where(event))]
     if event.competency_id:
         rows.append(("Competency", event.competency_name or event.competency_id))
     rows += [("Month", event.month), ("Reason", event.reason), ("Link", event.link)]
+    staff = event.evidence.get("retraining")
+    if staff is not None:
+        rows.append(("Retraining", retraining_line(staff)))
     return rows
+
+
+def retraining_line(rows: list[dict[str, Any]]) -> str:
+    """One line about an attached retraining list: how many, by reason, the first few."""
+    if not rows:
+        return "nobody needs retraining in this cell."
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["reason"]] = counts.get(r["reason"], 0) + 1
+    by = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+    first = "; ".join(
+        f"{r['person_key']} ({r['reason']}, evidence {', '.join(r['evidence_ids'][:2]) or '-'})"
+        for r in rows[:5]
+    )
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return f"{len(rows)} staff ({by}): {first}{more} (full list attached)."
 
 
 def subject(item: OutboxItem, events: list[Event]) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from analytics.notify.staff import for_subscriber
 from analytics.notify.transports import DeliveryError, Transport
 from statements.alerts.model import OutboxItem
 from statements.interop.model import backoff_us
@@ -100,4 +101,4 @@ class Sender:
         events = [found[i] for i in item.event_ids if i in found]
         if not events:
             raise DeliveryError("the row's events are gone")
-        transport.send(item, sub, events)
+        transport.send(item, sub, for_subscriber(sub, events))

@@ -23,6 +23,8 @@ from email.utils import formatdate
 from typing import Protocol
 
 from analytics.notify.render import html_body, subject, text_body, webhook_payload
+from analytics.notify.retraining import to_csv
+from analytics.notify.staff import retraining_rows
 from statements.alerts.model import Event, OutboxItem, Subscription
 
 
@@ -74,6 +76,11 @@ def email_message(
     msg["X-Readiness-Id"] = item.id
     msg.set_content(text_body(item, events))
     msg.add_alternative(html_body(item, events), subtype="html")
+    rows = retraining_rows(events)
+    if rows:
+        msg.add_attachment(
+            to_csv(rows).encode(), maintype="text", subtype="csv", filename="retraining.csv"
+        )
     return msg
 
 

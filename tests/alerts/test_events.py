@@ -119,3 +119,52 @@ def test_the_scheduler_hook_runs_one_pass(planted: Fixture, tmp_path: Path) -> N
         assert run_alerts_step(settings, now)["new_events"] == 0  # raised once
     (body,) = rx.bodies()
     assert [e["id"] for e in body["events"]] == ["flag_low:D3:C3:2026-01"]
+
+
+def test_retraining_list_goes_only_to_staff_level_subscribers(tmp_path: Path) -> None:
+    from analytics.notify.alerts import run_pass
+    from tests.alerts.factories import sub
+    from tests.alerts.servers import smtp_sink
+    from tests.notify.test_retraining_reasons import AS_OF as DAY
+    from tests.notify.test_retraining_reasons import _warehouse
+
+    warehouse = _warehouse(tmp_path)  # D1 x sepsis: five staff to retrain, one compliant
+    with warehouse.write() as conn:
+        conn.execute(
+            "CREATE OR REPLACE TABLE departments AS SELECT 'D1' AS department_id, "
+            "'Ward 1' AS name, 'North' AS site, 'Medicine' AS service_line"
+        )
+        conn.execute(
+            "CREATE OR REPLACE TABLE competencies AS SELECT 'sepsis' AS competency_id, "
+            "'Sepsis recognition' AS name, 2 AS criticality"
+        )
+        conn.execute(
+            "CREATE OR REPLACE TABLE flags AS SELECT * FROM (VALUES "
+            "('D1', 'sepsis', DATE '2026-02-01', 'OK', '{}'), "
+            "('D1', 'sepsis', DATE '2026-03-01', 'LOW', '{\"reason\": \"Below.\"}')) "
+            "t(department_id, competency_id, month, flag, explanation)"
+        )
+    store = SQLiteStore(tmp_path / "lrs.db")
+    store.init()
+    alerts = alerts_store(store)
+    only: dict = {"kinds": ("flag_low",), "digest": False}
+    alerts.add_subscription(sub("educator", target="edu@example.org", staff_level=True, **only))
+    alerts.add_subscription(sub("leader", target="lead@example.org", **only))
+    with smtp_sink() as (port, inbox):
+        settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+        now = datetime.combine(DAY, datetime.min.time(), UTC)
+        assert run_pass(store, warehouse, settings, now)["sent"] == 2
+    by_to = {m["To"]: m for m in inbox}
+    edu, lead = by_to["edu@example.org"], by_to["lead@example.org"]
+    (event,) = alerts.get_events(["flag_low:D1:sepsis:2026-03"]).values()
+    rows = event.evidence["retraining"]
+    assert sorted(r["person_key"] for r in rows) == ["p1", "p2", "p3", "p5", "p6"]
+    csv_parts = [p for p in edu.iter_attachments() if p.get_filename() == "retraining.csv"]
+    assert len(csv_parts) == 1
+    lines = csv_parts[0].get_content().strip().splitlines()
+    assert lines[0].startswith("user_id,email,course_id,due_date,reason") and len(lines) == 6
+    edu_text = edu.get_body(("plain",)).get_content()
+    assert "Retraining: 5 staff" in edu_text and "p1 (failed, evidence fail-1" in edu_text
+    lead_text = lead.get_body(("plain",)).get_content()
+    assert "Retraining" not in lead_text and "fail-1" not in lead_text
+    assert list(lead.iter_attachments()) == []
