@@ -105,3 +105,28 @@ def test_staff_level_events_need_a_staff_subscription() -> None:
     medium = dataclasses.replace(_event(kind="flag_low"), severity="medium")
     assert not matches(_sub(min_severity="high"), medium) and matches(_sub(), medium)
     assert not matches(_sub(sites=("North",)), _event())
+
+
+def test_mongo_finishes_a_decision_cut_short(tmp_path: Any) -> None:
+    """A crash after the event document (rows embedded) but before the rows were copied to the
+    outbox: the next read materialises them, once."""
+    from statements.alerts.codec import event_doc, item_doc
+    from tests.conftest import make_store
+
+    store = make_store("mongomock", tmp_path)
+    alerts = alerts_store(store)
+    ev = _event()
+    _, rows = decide([ev], [_sub("s1")], now_us=1)
+    store.db.alert_events.insert_one(
+        {
+            "_id": ev.id,
+            "raised_us": 1,
+            "body": event_doc(ev),
+            "rows": [item_doc(r) for r in rows],
+            "materialized": False,
+        }
+    )
+    assert [i.id for i in alerts.due_items(5)] == [rows[0].id]
+    assert [i.id for i in alerts.due_items(5)] == [rows[0].id]  # copied once
+    assert alerts.record([ev], rows) == []
+    store.close()
