@@ -41,16 +41,6 @@ class Rules:
     base_url: str = "http://127.0.0.1:8000"
 
 
-@dataclass(frozen=True)
-class Cell:
-    """Names and places of a department x competency, for plain-words messages."""
-
-    department: str
-    competency: str | None
-    site: str | None
-    service_line: str | None
-
-
 def _tables(conn: Connection) -> set[str]:
     return {
         r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()

@@ -34,10 +34,19 @@ class _Sink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[int, list[EmailMessage]]]:
-    """An SMTP server on loopback; yields (port, received messages)."""
+def smtp_sink(login: tuple[str, str] | None = None) -> Iterator[tuple[int, list[EmailMessage]]]:
+    """An SMTP server on loopback (requiring ``login`` when given); yields (port, messages)."""
     sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    extra: dict[str, Any] = {}
+    if login is not None:
+        from aiosmtpd.smtp import AuthResult
+
+        def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+            ok = (data.login.decode(), data.password.decode()) == login
+            return AuthResult(success=ok)
+
+        extra = {"authenticator": check, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), **extra)
     controller.start()
     try:
         yield controller.port, sink.messages

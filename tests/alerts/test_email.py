@@ -6,6 +6,8 @@ from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+
 from analytics.notify.alerts import queue_digests, record_decisions
 from analytics.notify.sender import Policy, Sender
 from analytics.notify.transports import EmailTransport, SmtpConfig, message_id
@@ -94,3 +96,17 @@ def test_unreachable_smtp_backs_off_then_dead_letters(tmp_path: Path) -> None:
     assert sender.run_once().dead == 1
     dead = alerts.list_items(state="dead")  # type: ignore[attr-defined]
     assert len(dead) == 1 and dead[0].attempts == 2 and "SMTP 127.0.0.1" in dead[0].last_error
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_uses_the_configured_credentials(tmp_path: Path) -> None:
+    alerts = _alerts(tmp_path)
+    alerts.add_subscription(sub("lead"))  # type: ignore[attr-defined]
+    record_decisions(alerts, [event()], now_us=0)
+    with smtp_sink(login=("lrs", "pw")) as (port, inbox):
+        wrong = SmtpConfig("127.0.0.1", port, starttls=False, user="lrs", password="nope")
+        assert Sender(alerts, lambda: 0, {"email": EmailTransport(wrong)}).run_once().failed == 1
+        assert inbox == []
+        right = SmtpConfig("127.0.0.1", port, starttls=False, user="lrs", password="pw")
+        assert Sender(alerts, lambda: 10**9, {"email": EmailTransport(right)}).run_once().sent == 1
+    assert len(inbox) == 1
