@@ -161,6 +161,14 @@ class MongoAlerts:
             flt["subscription_id"] = subscription_id
         return self._items(flt, limit)
 
+    def count_items(self) -> dict[str, int]:
+        """Outbox rows per state (for ``/metrics``)."""
+        with self.store.guard():
+            found = list(
+                self.db.alert_outbox.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])
+            )
+        return {str(d["_id"]): int(d["n"]) for d in found}
+
     def due_items(self, now_us: int, limit: int = 100) -> list[OutboxItem]:
         """Pending rows whose next attempt is due, oldest first."""
         self.recover()

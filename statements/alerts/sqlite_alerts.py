@@ -217,6 +217,11 @@ class SQLiteAlerts:
         )
         return [_item(r) for r in rows]
 
+    def count_items(self) -> dict[str, int]:
+        """Outbox rows per state (for ``/metrics``)."""
+        rows = self._read("SELECT state, COUNT(*) FROM alert_outbox GROUP BY state")
+        return {str(state): int(n) for state, n in rows}
+
     def due_items(self, now_us: int, limit: int = 100) -> list[OutboxItem]:
         """Pending rows whose next attempt is due, oldest first."""
         rows = self._read(

@@ -56,6 +56,7 @@ def test_event_and_outbox_kept_once(store: Any) -> None:
     items = alerts.list_items()
     assert [(i.subscription_id, i.state) for i in items] == [("s1", "pending"), ("s2", "held")]
     assert [i.id for i in alerts.due_items(now_us=5)] == [items[0].id]
+    assert alerts.count_items() == {"pending": 1, "held": 1}
     assert alerts.get_events([events[0].id])[events[0].id] == events[0]
     assert [e.id for e in alerts.list_events(0)] == sorted(e.id for e in events)
 
