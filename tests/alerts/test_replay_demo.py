@@ -13,6 +13,7 @@ import calendar
 import json
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,9 +40,10 @@ def _month_end(first: str, index: int) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
-@pytest.mark.slow
-def test_planted_decline_alerts_once_in_its_first_flagged_month(tmp_path: Path) -> None:
-    generate(tmp_path / "data", seed=1, staff=300)
+def replay(tmp_path: Path, staff: int = 300, months: int = 6) -> dict[str, Any]:
+    """Generate and load the demo, then models + one alerts pass per month end from the planted
+    decline's start month; what each month's pass sent, and when the cell was first flagged."""
+    generate(tmp_path / "data", seed=1, staff=staff)
     store = SQLiteStore(tmp_path / "lrs.db")
     store.init()
     warehouse = Warehouse(tmp_path / "wh.duckdb")
@@ -57,7 +59,7 @@ def test_planted_decline_alerts_once_in_its_first_flagged_month(tmp_path: Path) 
     first_flagged: date | None = None
     received: dict[date, list] = {}
     with smtp_sink() as (port, inbox):
-        for index in range(sig["start_month"], sig["start_month"] + 6):
+        for index in range(sig["start_month"], sig["start_month"] + months):
             as_of = _month_end(truth["window"]["first_month"], index)
             run_models(warehouse, as_of)
             now = datetime.combine(as_of, time(23), tzinfo=UTC)
@@ -80,6 +82,26 @@ def test_planted_decline_alerts_once_in_its_first_flagged_month(tmp_path: Path) 
                 )
             if first_flagged is None and set(cell["flag"]) & {"PRIORITY", "DECLINING", "LOW"}:
                 first_flagged = as_of
+    return {
+        "first_flagged": first_flagged,
+        "received": received,
+        "alerts": alerts,
+        "sub": sub,
+        "dept": dept,
+        "comp": comp,
+    }
+
+
+@pytest.mark.slow
+def test_planted_decline_alerts_once_in_its_first_flagged_month(tmp_path: Path) -> None:
+    run = replay(tmp_path)
+    first_flagged, received, alerts, sub = (
+        run["first_flagged"],
+        run["received"],
+        run["alerts"],
+        run["sub"],
+    )
+    dept, comp = run["dept"], run["comp"]
     assert first_flagged is not None, "the planted decline was never flagged"
     alerts_sent = {
         m: [x for x in msgs if "Weekly digest" not in x["Subject"]] for m, msgs in received.items()
@@ -92,7 +114,9 @@ def test_planted_decline_alerts_once_in_its_first_flagged_month(tmp_path: Path) 
     digests = [x for msgs in received.values() for x in msgs if "Weekly digest" in x["Subject"]]
     assert len(digests) == 1
     body = digests[0].get_body(("plain",)).get_content()
-    event = alerts.list_events()[0]
+    (item,) = [i for i in alerts.list_items(subscription_id=sub.id) if i.kind == "digest"]
+    (event,) = alerts.get_events(item.event_ids).values()
+    assert event.id.endswith(f":{dept}:{comp}:{first_flagged:%Y-%m}")
     for needle in (event.department_name, event.competency_name, event.reason, event.link):
         assert needle and needle in body
     assert all(
