@@ -3,8 +3,8 @@ the alerts pass) tells a subscriber to the planted department exactly once, in t
 planted decline is first flagged, and never about its in-control cells; the digest names the
 department, competency, reason and link. Mail is read back from a real loopback SMTP server.
 
-Slow (~15-25 min on 2 shared cores: the 300-staff demo load and one full models run per
-month); the cheap planted-series variant runs by default in test_replay_flags.py.
+Slow (8 min 10 s measured on 2 shared cores: the 300-staff demo load and one full models run
+per month, months 7-12); the cheap planted-series variant runs by default in test_replay_flags.py.
 """
 
 from __future__ import annotations
