@@ -305,6 +305,58 @@ class Settings:
         ),
     )
 
+    # -- alerts and their delivery (lrs alerts …; README "Getting told") --
+    alerts_base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata=_doc(
+            "Alerts: the LRS's public URL, for the dashboard links in alerts and digests."
+        ),
+    )
+    smtp_host: str = field(
+        default="", metadata=_doc("Alerts: SMTP server for email alerts (empty: email disabled).")
+    )
+    smtp_port: int = field(default=587, metadata=_doc("Alerts: SMTP server port."))
+    smtp_starttls: bool = field(
+        default=True, metadata=_doc("Alerts: upgrade the SMTP connection with STARTTLS.")
+    )
+    smtp_user: str = field(default="", metadata=_doc("Alerts: SMTP login (empty: no login)."))
+    smtp_password: str = field(default="", metadata=_doc("Alerts: SMTP password."))
+    smtp_from: str = field(
+        default="readiness-lrs@localhost", metadata=_doc("Alerts: the From address of emails.")
+    )
+    alerts_max_attempts: int = field(
+        default=8,
+        metadata=_doc(
+            "Alerts: failed deliveries of one alert before it goes to the dead-letter list "
+            "(`lrs alerts retry` queues it again)."
+        ),
+    )
+    alerts_backoff_s: float = field(
+        default=30.0,
+        metadata=_doc("Alerts: first retry delay in seconds, doubled after each failure."),
+    )
+    alerts_backoff_cap_s: float = field(
+        default=3600.0, metadata=_doc("Alerts: longest delay between retries, in seconds.")
+    )
+    alerts_timeout_s: float = field(
+        default=10.0, metadata=_doc("Alerts: seconds to wait for an SMTP server or a webhook.")
+    )
+    alerts_digest_weekday: int = field(
+        default=0,
+        metadata=_doc("Alerts: weekday the weekly digest goes out (0 = Monday … 6 = Sunday)."),
+    )
+    alerts_time_to_red_days: int = field(
+        default=30,
+        metadata=_doc("Alerts: tell when a cell is forecast to turn red within this many days."),
+    )
+    alerts_cliff_share: float = field(
+        default=0.2,
+        metadata=_doc(
+            "Alerts: certification cliff when more than this share of a department's required "
+            "staff for a competency expire within 30 days."
+        ),
+    )
+
     # -- the scheduler (lrs worker; docs/scheduler.md) and retraining lists --
     worker_enabled: bool = field(
         default=True,

@@ -107,3 +107,5 @@ class Hooks:
     target_readiness: float = 0.8
     #: activity id -> display name (from the LRS's canonical activity definitions)
     activity_names: Callable[[Sequence[str]], dict[str, str]] = no_activity_names
+    #: the alerts store (:mod:`statements.alerts`) for the subscriptions page; None: no page
+    alerts_store: Callable[[], Any] | None = None

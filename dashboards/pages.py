@@ -62,12 +62,15 @@ NAV = (
     ("dashboards.protocols", "Protocol changes"),
     ("dashboards.content", "Content quality"),
     ("dashboards.safety", "Safety linkage"),
+    ("dashboards.alerts", "Alerts"),
 )
 PUBLIC = {"dashboards.static", "dashboards.plotly_js"}
 
 
 def init_app(app: Flask, hooks: Hooks) -> None:
     """Register the blueprint on ``app`` with its hooks."""
+    from dashboards import alerts_page  # noqa: F401  (its routes join the blueprint)
+
     app.extensions["dashboards"] = hooks
     app.register_blueprint(bp)
 

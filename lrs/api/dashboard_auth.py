@@ -245,6 +245,13 @@ def _activity_names(ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _alerts_store() -> Any:
+    """The alerts tables beside this app's store (for the subscriptions page)."""
+    from statements.alerts.store import alerts_store
+
+    return alerts_store(services().store)
+
+
 def install(app: Flask) -> None:
     """Configure the session cookie, register sign-in/out and mount the dashboards."""
     app.config["SESSION_COOKIE_NAME"] = "lrs_dashboards"
@@ -263,6 +270,7 @@ def install(app: Flask) -> None:
         csrf_token=csrf_token,
         now=_now,
         activity_names=_activity_names,
+        alerts_store=_alerts_store,
     )
     init_dashboards(app, hooks)
 

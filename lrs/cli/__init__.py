@@ -6,6 +6,7 @@ Modules importing the analytics stack load on demand (:mod:`lrs.cli.lazy`).
 from __future__ import annotations
 
 from lrs.cli import (
+    alerts,  # noqa: F401
     audit,  # noqa: F401
     bulk,  # noqa: F401
     forward,  # noqa: F401

@@ -177,4 +177,10 @@ def metrics_view() -> Response:
         body += scheduler_exposition(svc.store, svc.settings, _now(svc.clock))
     except Exception:
         log.exception("could not read scheduler metrics")
+    try:  # alert outbox gauges, from the store
+        from lrs.ops.alerts_metrics import alerts_exposition
+
+        body += alerts_exposition(services().store)
+    except Exception:
+        log.exception("could not read alert metrics")
     return Response(body, content_type=CONTENT_TYPE_LATEST)

@@ -69,8 +69,17 @@ SESSION: dict[str, str] = {
     "dashboards.content": "analytics/read",
     "dashboards.safety": "analytics/read",
     "dashboards.clearance_csv": "analytics/staff",
+    "dashboards.alerts": "analytics/read",
+    "dashboards.alerts_subscribe": "analytics/read",
+    "dashboards.alerts_remove": "analytics/read",
 }
-ARGS = {"kind": "staff", "department_id": "d1", "filename": "x.css", "name": "dest1"}
+ARGS = {
+    "kind": "staff",
+    "department_id": "d1",
+    "filename": "x.css",
+    "name": "dest1",
+    "sub_id": "s1",
+}
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 ERROR_KEYS = {"error", "errors", "status"}
 

@@ -1,0 +1,1 @@
+"""Alert subscriptions, raised events and their delivery outbox, kept in the statement store."""
