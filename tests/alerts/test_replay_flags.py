@@ -16,6 +16,7 @@ import polars as pl
 
 from analytics.flags import FlagSettings, compute_flags
 from analytics.notify.alerts import run_pass
+from analytics.renewals import DUES_SCHEMA
 from analytics.warehouse import Warehouse
 from config.settings import Settings
 from statements.alerts.spec import new_subscription
@@ -64,6 +65,42 @@ def _series() -> pl.DataFrame:
     return pl.DataFrame(rows, schema_overrides={"month": pl.Date})
 
 
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _dues(as_of: date) -> pl.DataFrame:
+    """Renewal dues known at ``as_of``'s month end: person k of every unit is due on the 15th of
+    month k % 12 + 1, renewed 10 days early (every fifth 20 days late); D1's sepsis dues from
+    month 9 on are never renewed (the planted decline the series' LAPSING column counts)."""
+    end = _month_end(as_of)
+    rows = []
+    for dept in ["D1", *(f"P{i}" for i in range(8))]:
+        for comp in COMPETENCIES:
+            for k in range(24):
+                for month in MONTHS:
+                    due = month.replace(day=15)
+                    if month.month != k % 12 + 1 or due > end:
+                        continue
+                    late = (k + month.month) % 5 == 0
+                    renewed: date | None = due + timedelta(days=20 if late else -10)
+                    if dept == "D1" and comp == "sepsis" and month >= MONTHS[8]:
+                        renewed = None
+                    if renewed is not None and renewed > end:
+                        renewed = None
+                    rows.append(
+                        {
+                            "person_key": f"{dept}-p{k}",
+                            "department_id": dept,
+                            "competency_id": comp,
+                            "due": due,
+                            "renewed": renewed,
+                            "censored": None,
+                        }
+                    )
+    return pl.DataFrame(rows, schema=DUES_SCHEMA)
+
+
 def _publish(warehouse: Warehouse, flags: pl.DataFrame) -> None:
     depts = ["D1", *(f"P{i}" for i in range(8))]
     with warehouse.write() as conn:
@@ -106,7 +143,8 @@ def test_planted_decline_alerts_once_in_its_first_flagged_month(tmp_path: Path) 
                 series.filter(pl.col("month") <= month),
                 competencies,
                 changes,
-                FlagSettings(cusum_reps=2000),
+                FlagSettings(),
+                dues=_dues(month),
             )
             _publish(warehouse, flags)
             now = datetime.combine(month.replace(day=28) + timedelta(days=4), time(0), UTC)
