@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import isodate
 import polars as pl
 import pyarrow as pa
@@ -211,14 +212,14 @@ class _Flattener:
 def flatten(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
     """Flatten one batch of records (any statement shape) into a typed frame.
 
-    Vectorised (:mod:`analytics.flatten_fast`) when Polars can type the bodies; a batch it
-    cannot type takes the per-statement path (:func:`flatten_python`), which gives the same
-    frame.
+    Vectorised (:mod:`analytics.flatten_fast`); a batch holding a shape that path does not
+    handle (it raises) takes the per-statement path (:func:`flatten_python`), which gives the
+    same frame.
     """
     if records:
         try:
             frame, actors = flatten_frame(records, secret, SCHEMA)
-        except pl.exceptions.PolarsError:
+        except (pl.exceptions.PolarsError, duckdb.Error):
             return flatten_python(records, secret)
         return Flattened(frame, actors)
     return flatten_python(records, secret)

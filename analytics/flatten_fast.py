@@ -1,67 +1,91 @@
-"""Vectorised flattening: the stored bodies go through Polars' JSON reader and expressions.
+"""Vectorised flattening: DuckDB parses the stored bodies, Polars expressions flatten them.
 
 Produces the same frame and actor map as the per-statement flattener in
-:mod:`analytics.flatten` for every statement the LRS stores (validated statements), with
-Python work only per *distinct* value where the rules live in Python: one pseudonym per
-distinct actor (:func:`analytics.flatten.identity_of`, HMAC), one parse per distinct
-duration, and one :func:`analytics.flatten.timestamp_us` per timestamp. The bodies are
-serialised with orjson into one NDJSON buffer and read with an explicit schema that names
-only the properties the warehouse uses.
+:mod:`analytics.flatten` for every statement the LRS stores (validated, normalised
+statements), with Python work only per *distinct* value where the rules live in Python: one
+pseudonym per distinct actor (:func:`analytics.flatten.identity_of`, HMAC), one parse per
+distinct duration, and one :func:`analytics.flatten.timestamp_us` per timestamp. The bodies
+are serialised with orjson into one Arrow string column and parsed once each by DuckDB's
+``from_json`` with a structure naming only the properties the warehouse uses.
 
-A body the reader cannot type (a boolean score, an object where a list is expected) raises
-:class:`polars.exceptions.PolarsError`; :func:`analytics.flatten.flatten` then flattens that
-batch the per-statement way. ``tests/analytics/test_flatten_fast.py`` compares both paths.
+``from_json`` is lenient where a body breaks the xAPI types (a number where a string is
+expected becomes its text): such bodies never pass validation, so they are never stored.
+A shape this path does not handle raises, and :func:`analytics.flatten.flatten` then
+flattens that batch the per-statement way. ``tests/analytics/test_flatten_fast.py``
+compares both paths.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
+import duckdb
 import polars as pl
+import pyarrow as pa
 
 from analytics.pseudonym import actor_key
 from statements.jsonenc import dumps
 from statements.store.base import StatementRecord
 
 _S = pl.String
-_IFI_FIELDS: dict[str, Any] = {
-    "mbox": _S,
-    "mbox_sha1sum": _S,
-    "openid": _S,
-    "account": pl.Struct({"homePage": _S, "name": _S}),
+_V = "VARCHAR"
+_IFI: dict[str, Any] = {
+    "mbox": _V,
+    "mbox_sha1sum": _V,
+    "openid": _V,
+    "account": {"homePage": _V, "name": _V},
 }
-_ACTOR_FIELDS: dict[str, Any] = {**_IFI_FIELDS, "member": pl.List(pl.Struct(_IFI_FIELDS))}
-_TARGET_FIELDS: dict[str, Any] = {
-    "objectType": _S,
-    "id": _S,
-    "definition": pl.Struct({"interactionType": _S}),
-    **_ACTOR_FIELDS,
+_ACTOR: dict[str, Any] = {**_IFI, "member": [_IFI]}
+_ACTOR_FIELDS = list(_ACTOR)
+_TARGET: dict[str, Any] = {
+    "objectType": _V,
+    "id": _V,
+    "definition": {"interactionType": _V},
+    **_ACTOR,
 }
-_IDS = pl.List(pl.Struct({"id": _S}))
-BODY_SCHEMA: dict[str, Any] = {
-    "actor": pl.Struct(_ACTOR_FIELDS),
-    "verb": pl.Struct({"id": _S}),
-    "object": pl.Struct({**_TARGET_FIELDS, "object": pl.Struct(_TARGET_FIELDS)}),
-    "context": pl.Struct(
-        {
-            "registration": _S,
-            "contextActivities": pl.Struct({"parent": _IDS, "grouping": _IDS, "category": _IDS}),
-        }
-    ),
-    "result": pl.Struct(
-        {
-            "response": _S,
-            "score": pl.Struct({k: pl.Float64 for k in ("scaled", "raw", "min", "max")}),
-            "success": pl.Boolean,
-            "completion": pl.Boolean,
-            "duration": _S,
-        }
-    ),
-    "timestamp": _S,
+_RELATIONS = ("parent", "grouping", "category")
+#: What DuckDB's ``from_json`` reads of each body (every other property is skipped).
+BODY_STRUCTURE: dict[str, Any] = {
+    "actor": _ACTOR,
+    "verb": {"id": _V},
+    "object": {**_TARGET, "object": _TARGET},
+    "context": {
+        "registration": _V,
+        "contextActivities": {relation: "JSON" for relation in _RELATIONS},
+    },
+    "result": {
+        "response": _V,
+        "score": {k: "DOUBLE" for k in ("scaled", "raw", "min", "max")},
+        "success": "BOOLEAN",
+        "completion": "BOOLEAN",
+        "duration": _V,
+    },
+    "timestamp": _V,
 }
+
+
+def _relation_sql(relation: str) -> str:
+    """One relation's activities as a list (a single Activity object counts as a list of one)."""
+    value = f"j.context.contextActivities.{relation}"
+    one = '{"id": "VARCHAR"}'
+    return (
+        f"CASE json_type({value}) WHEN 'OBJECT' THEN [from_json({value}, '{one}')] "
+        f"ELSE from_json({value}, '[{one}]') END AS {relation}"
+    )
+
+
+_READ_SQL = f"""
+SELECT j.actor, j.verb, j.object, j.result, j.timestamp,
+       struct_pack(registration := j.context.registration,
+                   contextActivities := struct_pack({", ".join(_RELATIONS)})) AS context
+FROM (
+    SELECT i, j, {", ".join(_relation_sql(r) for r in _RELATIONS)}
+    FROM (SELECT i, from_json(b, '{json.dumps(BODY_STRUCTURE)}') AS j FROM bodies)
+)
+ORDER BY i
+"""
 
 
 class Pseudonyms:
@@ -93,7 +117,7 @@ class Pseudonyms:
 
 
 def _actor_part(target: pl.Series) -> pl.Series:
-    return target.struct.unnest().select(pl.struct(list(_ACTOR_FIELDS))).to_series()
+    return target.struct.unnest().select(pl.struct(_ACTOR_FIELDS)).to_series()
 
 
 def _kind(target: pl.Expr) -> pl.Expr:
@@ -129,9 +153,14 @@ def _ids(relation: str) -> pl.Expr:
 
 
 def read_bodies(records: Sequence[StatementRecord]) -> pl.DataFrame:
-    """The bodies as a frame of the properties in :data:`BODY_SCHEMA` (raises on bad types)."""
-    buffer = b"\n".join(dumps(record.body) for record in records)
-    return pl.read_ndjson(io.BytesIO(buffer), schema=BODY_SCHEMA)
+    """The bodies as a frame of the properties in :data:`BODY_STRUCTURE` (parsed by DuckDB)."""
+    texts = pa.array([dumps(record.body) for record in records], type=pa.binary())
+    table = pa.table({"i": pa.array(range(len(records)), pa.int64()), "b": texts.cast(pa.string())})
+    with duckdb.connect() as conn:
+        conn.register("bodies", table)
+        frame = pl.from_arrow(conn.sql(_READ_SQL).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _python_columns(records: Sequence[StatementRecord], bodies: pl.DataFrame) -> pl.DataFrame:

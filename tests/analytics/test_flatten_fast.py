@@ -62,13 +62,16 @@ def test_a_demo_like_sample_flattens_the_same() -> None:
     _same(_records(bodies))
 
 
-def test_a_batch_polars_cannot_type_takes_the_per_statement_path() -> None:
+def test_a_shape_the_vectorised_path_does_not_handle_takes_the_per_statement_path() -> None:
     rng = random.Random(2)
     records = _records([valid_statement(rng, True) for _ in range(20)])
-    records[4].body["result"] = {"score": {"scaled": True}}  # not a number: no typed column
-    with pytest.raises(pl.exceptions.PolarsError):
+    inner = {"objectType": "SubStatement", "object": {"id": "http://x.org/deep"}}
+    records[4].body["object"] = {"objectType": "SubStatement", "object": inner}
+    with pytest.raises(pl.exceptions.ComputeError):
         flatten_frame(records, SECRET, SCHEMA)
-    assert_frame_equal(flatten(records, SECRET).frame, flatten_python(records, SECRET).frame)
+    flat = flatten(records, SECRET)
+    assert_frame_equal(flat.frame, flatten_python(records, SECRET).frame)
+    assert flat.frame["object_id"][4] == "http://x.org/deep"
 
 
 def test_edge_shapes_the_reference_tolerates_flatten_the_same() -> None:
@@ -80,6 +83,8 @@ def test_edge_shapes_the_reference_tolerates_flatten_the_same() -> None:
         {"actor": {"objectType": "Group", "member": [{}]}, "verb": verb},
         {"actor": {"objectType": "Group", "member": [actor, {"openid": "http://o.org/b"}]}},
         {"object": {"objectType": "StatementRef"}, "context": {"contextActivities": {}}},
+        {"context": {"contextActivities": {"parent": {"id": "http://x.org/p"}}}},  # pre-1.0 form
+        {"context": {"contextActivities": {"grouping": [{"id": "http://x.org/g"}, {}]}}},
         {"object": {"id": "http://x.org/a", "definition": {"interactionType": "choice"}}},
         {"result": {"duration": "P1Y2M"}, "timestamp": "2025-01-01T10:00:00"},
         {"result": {"duration": "not a duration"}, "timestamp": "20250101T100000+0100"},
