@@ -8,16 +8,21 @@ Python writes ``1e-05``): the same number, and statements are compared as values
 bytes (signatures: :func:`statements.compare.equivalent`; ETags hash the bytes actually sent).
 
 Values orjson refuses (integers beyond 64 bits, which :mod:`statements.safejson` lets in)
-are written by :mod:`json` instead. Parsing stays with :mod:`statements.safejson`: orjson
-silently keeps the last of duplicate keys and turns big integers into floats.
+are written by :mod:`json` instead. Parsing what a client sent stays with
+:mod:`statements.safejson` (orjson silently keeps the last of duplicate keys); :func:`loads`
+is for JSON this LRS wrote itself (stored bodies), where only big integers need care.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
+
+# 19 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def _fallback(value: Any) -> bytes:
@@ -35,3 +40,15 @@ def dumps(value: Any) -> bytes:
 def dumps_text(value: Any) -> str:
     """:func:`dumps` as text (e.g. for a TEXT column)."""
     return dumps(value).decode("utf-8")
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse JSON written by :func:`dumps` (or ``json.dumps``); the same value ``json.loads`` gives.
+
+    orjson reads integers beyond 64 bits as floats, so text holding 19 or more digits in a
+    row (rare: also inside strings) is read by :mod:`json` instead.
+    """
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if _LONG_DIGITS.search(data) is not None:
+        return json.loads(data)
+    return orjson.loads(data)

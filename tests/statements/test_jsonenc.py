@@ -55,3 +55,20 @@ def test_escapes_and_non_ascii_match() -> None:
 def test_integers_beyond_64_bits_fall_back_to_json() -> None:
     value = {"extensions": {"http://example.org/n": 2**70, "m": -(2**64)}}
     assert jsonenc.dumps(value) == _reference(value)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(_JSON | st.integers() | st.floats(allow_nan=False, allow_infinity=False))
+def test_loads_gives_what_json_loads_gives(value: Any) -> None:
+    text = _reference({"v": value})
+    parsed = jsonenc.loads(text)
+    assert parsed == json.loads(text)
+    assert type(parsed["v"]) is type(json.loads(text)["v"])
+    assert jsonenc.loads(text.decode("utf-8")) == parsed
+
+
+def test_loads_keeps_integers_beyond_64_bits_exact() -> None:
+    assert jsonenc.loads(b'{"n":123456789012345678901234567890}') == {
+        "n": 123456789012345678901234567890
+    }
+    assert jsonenc.loads(b"[18446744073709551616]") == [2**64]
