@@ -143,17 +143,22 @@ def _median_seconds(run: Any) -> float:
 
 
 def flatten_phase(workdir: Path, batch_size: int) -> dict[str, Any]:
-    """Medians of 3: store read, per-statement flatten, vectorised flatten (same records)."""
+    """Medians of 3: store read, per-statement flatten, vectorised flatten (same records).
+
+    The cyclic GC is paused as :func:`analytics.etl.refresh` pauses it.
+    """
+    from analytics.etl import gc_paused
     from analytics.flatten import flatten, flatten_python
     from statements.store import open_store
 
     store = open_store(f"sqlite:///{workdir / 'lrs.db'}")
     batches: list[Any] = []
-    read = _median_seconds(
-        lambda: batches.__setitem__(slice(None), store.iter_since(0, batch_size))
-    )
-    python = _median_seconds(lambda: [flatten_python(b, b"bench-key") for b in batches])
-    vectorised = _median_seconds(lambda: [flatten(b, b"bench-key") for b in batches])
+    with gc_paused():
+        read = _median_seconds(
+            lambda: batches.__setitem__(slice(None), store.iter_since(0, batch_size))
+        )
+        python = _median_seconds(lambda: [flatten_python(b, b"bench-key") for b in batches])
+        vectorised = _median_seconds(lambda: [flatten(b, b"bench-key") for b in batches])
     return {
         "phase": "flatten",
         "statements": sum(len(b) for b in batches),
