@@ -63,13 +63,19 @@ def store_batch(
 ) -> list[StatementRecord]:
     """Insert the records not stored yet, all or nothing; return the ones inserted.
 
-    The batch goes straight to ``store.insert``; only when the store reports ids that are
-    already stored (``IdConflict``; a plain ``Conflict`` means "some of them") are those compared
-    with what is stored: an identical statement is a no-op (also when it raced with itself), a
-    different one is a 409, and the rest is inserted again. Every retry happens only because
-    another writer committed one of *these* ids, so the loop makes progress.
+    On a store with ``insert_reports_collisions`` (SQLite) the batch goes straight to
+    ``store.insert``; only when the store reports ids that are already stored (``IdConflict``;
+    a plain ``Conflict`` means "some of them") are those compared with what is stored (other
+    stores are asked for every id first): an identical statement is a no-op (also when it
+    raced with itself), a different one is a 409, and the rest is inserted again. Every retry
+    happens only because another writer committed one of *these* ids, so the loop makes
+    progress.
     """
     fresh = list(records)
+    if not getattr(store, "insert_reports_collisions", False):
+        # Stores whose failed insert costs something (MongoDB burns reserved seq numbers,
+        # leaving gaps forwarding waits on) are asked first, as before.
+        fresh = _without_stored(store, fresh, [r.id for r in fresh])
     for attempt in range(MAX_ATTEMPTS):
         if not fresh:
             return []

@@ -48,6 +48,8 @@ def _dumps(body: object) -> str:
 class SQLiteWrites:
     """``insert`` for :class:`statements.store.sqlite.SQLiteStore` (which provides the rest)."""
 
+    insert_reports_collisions = True  # a refused batch names its stored ids and costs nothing
+
     _write_lock: threading.RLock
     _queue_lock: threading.Lock
     _queue: list[_Job]

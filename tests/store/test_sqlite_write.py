@@ -4,6 +4,8 @@ background checkpoints, and the migration of version-0 stores."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +132,31 @@ def test_checkpointer_copies_and_truncates_the_wal(sq: SQLiteStore, tmp_path: Pa
     assert len(sq.get_by_ids([stmt(1999)["id"]])) == 1
 
 
-def test_checkpointer_thread_stops_after_its_last_checkpoint(sq: SQLiteStore) -> None:
-    assert sq.checkpointer is not None
-    sq.insert([rec(stmt(0))], [])
-    thread = sq.checkpointer._thread
-    assert thread is not None
-    sq.checkpointer.stop()
-    assert not thread.is_alive()
-    assert sq.checkpointer.checkpoints >= 1
+def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path: Path) -> None:
+    stores = [SQLiteStore(tmp_path / f"s{n}" / "lrs.db") for n in range(5)]
+    for store in stores:
+        store.init()
+        store.insert([rec(stmt(0))], [])
+    threads = [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    assert len(threads) == 1
+    for store in stores:
+        assert store.checkpointer is not None and store.checkpointer.active
+    clock = time.monotonic() + 10_000  # beyond any step the thread itself is due for
+    first = stores[0].checkpointer
+    assert first is not None
+    steps = 0
+    keep = True
+    while keep and steps < 10:  # steps driven here with a fake clock, no sleeping
+        clock += 1.0
+        steps += 1
+        keep = first.step(clock)
+    assert steps == 1 + first.idle_ticks and first._conn is None  # the write, then quiet ticks
+    assert not (tmp_path / "s0" / "lrs.db-wal").exists() or (
+        (tmp_path / "s0" / "lrs.db-wal").stat().st_size == 0
+    )
+    for store in stores:
+        store.close()
+        assert store.checkpointer is not None and not store.checkpointer.active
 
 
 def _downgrade(path: Path) -> None:
