@@ -117,6 +117,19 @@ def prepare_store(data_dir: Path, seed: int, total: int, already: int) -> SQLite
     return store
 
 
+def stored_count(path: Path) -> int:
+    """Statements already in a reused bench store (0 for a new one)."""
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
 def bytes_per_statement(path: Path) -> float:
     """Database bytes per stored statement after a TRUNCATE checkpoint (WAL folded in)."""
     conn = sqlite3.connect(path)
@@ -130,6 +143,9 @@ def bytes_per_statement(path: Path) -> float:
     return size / max(int(count), 1)
 
 
+PHASES = ("small", "large", "huge")
+
+
 def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
     """Ingest at each store size of ``--phases`` (growing), queries and worker RSS at the
     largest; every phase with server CPU per statement and bytes on disk per statement."""
@@ -140,19 +156,22 @@ def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
             "batch100": ingest(port, 1, args.reps, 100, 4, args.requests, pid),
             "single": ingest(port, 2, args.reps, 1, 4, args.requests * 10, pid),
         }
-    data_dir = Path(tempfile.mkdtemp(prefix="lrs-bench-", dir=args.data_root))
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="lrs-bench-", dir=args.data_root))
     labels = [p for p in args.phases.split(",") if p]
     sizes = sorted(((getattr(args, p), p) for p in labels), key=lambda t: t[0])
-    already = 0
+    already = stored_count(data_dir / "lrs.db")
     for size, label in sizes:
+        # Fresh statements in every phase: a phase posting the ids of an earlier one would
+        # measure the re-post (no-op) path instead of inserts.
+        seed = 1000 * args.seed + 10 * list(PHASES).index(label)
         started = time.perf_counter()
         prepare_store(data_dir, args.seed, size, already).close()
         already = max(size, already)
         report.setdefault("prefill_s", {})[label] = time.perf_counter() - started
         with gunicorn("lrs.app:create_app()", lrs_env(data_dir), "/xapi/about") as (port, pid):
-            section: dict[str, Any] = {"stored": size}
-            section["batch100"] = ingest(port, 3, args.reps, 100, 4, args.requests, pid)
-            section["single"] = ingest(port, 4, args.reps, 1, 4, args.requests * 10, pid)
+            section: dict[str, Any] = {"stored": stored_count(data_dir / "lrs.db")}
+            section["batch100"] = ingest(port, seed + 3, args.reps, 100, 4, args.requests, pid)
+            section["single"] = ingest(port, seed + 4, args.reps, 1, 4, args.requests * 10, pid)
             if label == sizes[-1][1]:
                 section["queries"] = queries(port, 5, args.reps)
             section["worker_rss_mb"] = max((rss_mb(p) for p in worker_pids(pid)), default=0.0)
@@ -174,6 +193,12 @@ def main() -> None:
         help="store sizes to measure, in order: small,large,huge (huge = the 10M phase)",
     )
     parser.add_argument("--data-root", default=None, help="directory for the bench store")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="reuse this bench store (its statements count toward each phase's size)",
+    )
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--requests", type=int, default=25, help="batch requests per client")
     parser.add_argument("--seed", type=int, default=7)
