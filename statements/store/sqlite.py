@@ -11,7 +11,6 @@ checkpoints run in the background (:mod:`statements.store.sqlite_checkpoint`).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -19,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from statements import jsonenc
 from statements.errors import StoreUnavailable
 from statements.query import StatementQuery
 from statements.store import sqlite_keys
@@ -40,7 +40,7 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
     seq, sid, stored_us, voided, ref, voids, auth, body = row
     return StatementRecord(
         id=sid,
-        body=json.loads(body),
+        body=jsonenc.loads(body),
         stored_us=stored_us,
         ref_target=ref,
         voids=voids,

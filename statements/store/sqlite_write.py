@@ -15,12 +15,12 @@ goes to its own caller only; the others commit. A failed COMMIT fails every batc
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from statements import jsonenc
 from statements.errors import BadRequest, Conflict, IdConflict, LRSError, StoreUnavailable
 from statements.store import sqlite_keys
 from statements.store.base import Attachment, StatementRecord
@@ -42,7 +42,7 @@ class _Job:
 
 
 def _dumps(body: object) -> str:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return jsonenc.dumps_text(body)
 
 
 class SQLiteWrites:

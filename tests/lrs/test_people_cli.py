@@ -108,6 +108,7 @@ def test_start_adds_the_demo_leader_to_an_existing_demo(
     from lrs.cli.demo_run import CREDENTIAL_FILE
 
     monkeypatch.setenv("LRS_DEMO", "0")
+    monkeypatch.setenv("LRS_WORKER_ENABLED", "0")  # no scheduler child in this test
     monkeypatch.setattr("os.execve", lambda *a: None)
     _run("start")
     assert _store(data_dir).get_person("demo-leader") is None  # no demo here: no leader
