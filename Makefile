@@ -51,7 +51,8 @@ pytest: $(STAMP) browsers
 test: lint typecheck imports pytest
 
 # The benchmark suite (not tests): gunicorn as deployed, driven over loopback; writes
-# var/bench/report.md and report.json. BENCH_ARGS="--large 100000" for a quicker run.
+# var/bench/report.md and report.json. BENCH_ARGS="--large 100000" for a quicker run;
+# BENCH_ARGS="--phases small,large,huge" adds the 10M-stored phase ("--phases huge" alone).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

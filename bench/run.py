@@ -12,6 +12,7 @@ import argparse
 import base64
 import json
 import random
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -22,7 +23,7 @@ from urllib.parse import urlencode
 
 from bench import sections
 from bench.loadgen import Request, run
-from bench.server import gunicorn, rss_mb, worker_pids
+from bench.server import cpu_seconds, gunicorn, rss_mb, worker_pids
 from bench.workload import batches, prefill, statement
 from lrs.credentials import new_credential
 from statements.store.sqlite import SQLiteStore
@@ -43,9 +44,10 @@ def median_run(reps: int, once: Callable[[int], dict[str, float]]) -> dict[str, 
 
 
 def ingest(
-    port: int, seed: int, reps: int, batch: int, clients: int, per_client: int
+    port: int, seed: int, reps: int, batch: int, clients: int, per_client: int, master: int = 0
 ) -> dict[str, float]:
-    """Statements/s posting ``batch``-sized bodies (1 = single statements)."""
+    """Statements/s posting ``batch``-sized bodies (1 = single statements), and the server's
+    CPU µs per statement (gunicorn master + workers, from /proc) when ``master`` is given."""
 
     def once(rep: int) -> dict[str, float]:
         rng = random.Random(seed * 1000 + rep)
@@ -58,7 +60,12 @@ def ingest(
         def make(c: int, i: int) -> Request:
             return ("POST", "/xapi/statements", bodies[(c, i)], HEADERS)
 
-        return run("127.0.0.1", port, make, clients, per_client).summary(batch)
+        cpu0 = cpu_seconds(master) if master else 0.0
+        out = run("127.0.0.1", port, make, clients, per_client).summary(batch)
+        if master:
+            spent = cpu_seconds(master) - cpu0
+            out["cpu_us_per_statement"] = 1e6 * spent / (clients * per_client * batch)
+        return out
 
     return median_run(reps, once)
 
@@ -110,29 +117,48 @@ def prepare_store(data_dir: Path, seed: int, total: int, already: int) -> SQLite
     return store
 
 
+def bytes_per_statement(path: Path) -> float:
+    """Database bytes per stored statement after a TRUNCATE checkpoint (WAL folded in)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        count = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+    finally:
+        conn.close()
+    wal = path.with_name(path.name + "-wal")
+    size = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    return size / max(int(count), 1)
+
+
 def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
-    """Ingest at small and large store sizes, queries and worker RSS at the large size."""
-    small, large = args.small, args.large
+    """Ingest at each store size of ``--phases`` (growing), queries and worker RSS at the
+    largest; every phase with server CPU per statement and bytes on disk per statement."""
     with gunicorn(
         "bench.baseline_app:create_baseline_app()", lrs_env(Path(tempfile.mkdtemp())), "/xapi/about"
-    ) as (port, _pid):
+    ) as (port, pid):
         report["baseline"] = {
-            "batch100": ingest(port, 1, args.reps, 100, 4, args.requests),
-            "single": ingest(port, 2, args.reps, 1, 4, args.requests * 10),
+            "batch100": ingest(port, 1, args.reps, 100, 4, args.requests, pid),
+            "single": ingest(port, 2, args.reps, 1, 4, args.requests * 10, pid),
         }
-    data_dir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
-    for label, size, already in (("small", small, 0), ("large", large, small)):
+    data_dir = Path(tempfile.mkdtemp(prefix="lrs-bench-", dir=args.data_root))
+    labels = [p for p in args.phases.split(",") if p]
+    sizes = sorted(((getattr(args, p), p) for p in labels), key=lambda t: t[0])
+    already = 0
+    for size, label in sizes:
         started = time.perf_counter()
-        prepare_store(data_dir, args.seed, size, already)
+        prepare_store(data_dir, args.seed, size, already).close()
+        already = max(size, already)
         report.setdefault("prefill_s", {})[label] = time.perf_counter() - started
         with gunicorn("lrs.app:create_app()", lrs_env(data_dir), "/xapi/about") as (port, pid):
             section: dict[str, Any] = {"stored": size}
-            section["batch100"] = ingest(port, 3, args.reps, 100, 4, args.requests)
-            section["single"] = ingest(port, 4, args.reps, 1, 4, args.requests * 10)
-            if label == "large":
+            section["batch100"] = ingest(port, 3, args.reps, 100, 4, args.requests, pid)
+            section["single"] = ingest(port, 4, args.reps, 1, 4, args.requests * 10, pid)
+            if label == sizes[-1][1]:
                 section["queries"] = queries(port, 5, args.reps)
             section["worker_rss_mb"] = max((rss_mb(p) for p in worker_pids(pid)), default=0.0)
-            report[label] = section
+        section["bytes_per_statement"] = bytes_per_statement(data_dir / "lrs.db")
+        report[label] = section
+    report["phases"] = [label for _size, label in sizes]
     report["data_dir"] = str(data_dir)
 
 
@@ -141,6 +167,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--huge", type=int, default=10_000_000)
+    parser.add_argument(
+        "--phases",
+        default="small,large",
+        help="store sizes to measure, in order: small,large,huge (huge = the 10M phase)",
+    )
+    parser.add_argument("--data-root", default=None, help="directory for the bench store")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--requests", type=int, default=25, help="batch requests per client")
     parser.add_argument("--seed", type=int, default=7)

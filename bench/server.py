@@ -29,6 +29,19 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
+def cpu_seconds(master: int) -> float:
+    """User + system CPU seconds used so far by the gunicorn master and its workers (/proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in [master, *worker_pids(master)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size of a process in MB (0 when gone)."""
     try:

@@ -43,6 +43,27 @@ class Settings:
             "`NORMAL` (faster; survives a crashed process, may lose the last commits on power cut)."
         ),
     )
+    sqlite_cache_mb: int = field(
+        default=64,
+        metadata=_doc(
+            "SQLite page cache of the statement-writer connection, in MB (one per worker process; "
+            "reader connections keep 8 MB). Bigger keeps more of the id and key indexes in memory."
+        ),
+    )
+    sqlite_checkpoint_s: float = field(
+        default=0.5,
+        metadata=_doc(
+            "SQLite: seconds between background WAL checkpoints (PASSIVE; TRUNCATE when idle). "
+            "Writers never checkpoint themselves, so no commit pays for one."
+        ),
+    )
+    sqlite_wal_limit_mb: int = field(
+        default=64,
+        metadata=_doc(
+            "SQLite: WAL size in MB above which the background checkpointer restarts the log "
+            "(waiting briefly for readers) and to which the WAL file is truncated afterwards."
+        ),
+    )
     max_body_bytes: int = field(
         default=20 * 1024 * 1024,
         metadata=_doc("Largest request body accepted, in bytes (413 above it)."),

@@ -67,6 +67,17 @@ class Conflict(LRSError):
     status = 409
 
 
+class IdConflict(Conflict):
+    """A store refused a batch because some of its statement ids are already stored (409).
+
+    ``ids`` names them, so that a caller compares only those with what is stored.
+    """
+
+    def __init__(self, message: str, ids: list[str]) -> None:
+        super().__init__(message)
+        self.ids = list(ids)
+
+
 class PreconditionFailed(LRSError):
     """An If-Match / If-None-Match precondition does not hold (412)."""
 

@@ -14,6 +14,18 @@ from statements.ifi import agent_key
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
+# Compact form for stores: a key kind is a (family, flag bit). ``agent`` and ``related_agent``
+# of one value share a family (and so one interned value), as do ``activity`` and
+# ``related_activity``; a statement keeps one row per (family, value) with the bits OR-ed.
+KIND_BITS: dict[str, tuple[int, int]] = {
+    "agent": (0, 1),
+    "related_agent": (0, 2),
+    "verb": (1, 1),
+    "activity": (2, 1),
+    "related_activity": (2, 2),
+    "registration": (3, 1),
+}
+
 
 def _agents(obj: Any) -> Iterable[str]:
     """IFI keys of an Agent or Group and, for a Group, of its members."""
@@ -80,6 +92,15 @@ def statement_keys(statement: dict[str, Any]) -> frozenset[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     _walk(statement, keys, top=True)
     return frozenset(keys)
+
+
+def packed_keys(keys: Iterable[tuple[str, str]]) -> dict[tuple[int, str], int]:
+    """Filter keys as {(family, value): flag bits} (see :data:`KIND_BITS`)."""
+    out: dict[tuple[int, str], int] = {}
+    for kind, value in keys:
+        family, bit = KIND_BITS[kind]
+        out[(family, value)] = out.get((family, value), 0) | bit
+    return out
 
 
 def ref_target(statement: dict[str, Any]) -> str | None:

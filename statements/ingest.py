@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from statements.compare import equivalent
-from statements.errors import BadRequest, Conflict, FieldError
+from statements.errors import BadRequest, Conflict, FieldError, IdConflict
 from statements.prepare import prepare
 from statements.store.base import Attachment, StatementRecord
 
@@ -63,26 +63,43 @@ def store_batch(
 ) -> list[StatementRecord]:
     """Insert the records not stored yet, all or nothing; return the ones inserted.
 
-    A concurrent insert of one of these ids (the store's ``Conflict``) is re-checked: an
-    identical statement racing with itself is accepted and a different one is a 409. Every
-    retry happens only because another writer committed one of *these* ids, so the loop makes
-    progress; with many overlapping batches a second or third collision is normal.
+    On a store with ``insert_reports_collisions`` (SQLite) the batch goes straight to
+    ``store.insert``; only when the store reports ids that are already stored (``IdConflict``;
+    a plain ``Conflict`` means "some of them") are those compared with what is stored (other
+    stores are asked for every id first): an identical statement is a no-op (also when it
+    raced with itself), a different one is a 409, and the rest is inserted again. Every retry
+    happens only because another writer committed one of *these* ids, so the loop makes
+    progress.
     """
+    fresh = list(records)
+    if not getattr(store, "insert_reports_collisions", False):
+        # Stores whose failed insert costs something (MongoDB burns reserved seq numbers,
+        # leaving gaps forwarding waits on) are asked first, as before.
+        fresh = _without_stored(store, fresh, [r.id for r in fresh])
     for attempt in range(MAX_ATTEMPTS):
-        existing = store.get_by_ids([r.id for r in records])
-        fresh = []
-        for rec in records:
-            old = existing.get(rec.id.lower())
-            if old is None:
-                fresh.append(rec)
-            elif not equivalent(old.body, _comparable(rec, old)):
-                raise Conflict(f"statement {rec.id} exists with different content")
         if not fresh:
             return []
         try:
             store.insert(fresh, list(attachments))
             return fresh
-        except Conflict:
+        except Conflict as exc:
             if attempt == MAX_ATTEMPTS - 1:
                 raise
+            ids = exc.ids if isinstance(exc, IdConflict) else [r.id for r in fresh]
+            fresh = _without_stored(store, fresh, ids)
     return []  # pragma: no cover - the loop always returns or raises
+
+
+def _without_stored(
+    store: Any, records: list[StatementRecord], ids: Sequence[str]
+) -> list[StatementRecord]:
+    """``records`` minus those stored identically; ``Conflict`` if one is stored differently."""
+    existing = store.get_by_ids(list(ids))
+    fresh = []
+    for rec in records:
+        old = existing.get(rec.id.lower())
+        if old is None:
+            fresh.append(rec)
+        elif not equivalent(old.body, _comparable(rec, old)):
+            raise Conflict(f"statement {rec.id} exists with different content")
+    return fresh

@@ -43,6 +43,8 @@ class DefinitionSchema(XapiSchema):
     def _interaction(
         self, data: Mapping[str, Any], original_data: Mapping[str, Any], **kwargs: Any
     ) -> None:
+        if not isinstance(original_data, Mapping):
+            return  # not an object: already reported (this hook runs even then)
         if "interactionType" in original_data and "interactionType" not in data:
             return  # an invalid interactionType is already reported
         raise_issues(check_interaction(data))

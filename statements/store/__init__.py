@@ -11,8 +11,14 @@ def open_store(url: str) -> Any:
         from config.settings import Settings
         from statements.store.sqlite import SQLiteStore
 
-        sync = Settings.from_env().sqlite_synchronous
-        return SQLiteStore(url[len("sqlite:///") :] or ":memory:", synchronous=sync)
+        cfg = Settings.from_env()
+        return SQLiteStore(
+            url[len("sqlite:///") :] or ":memory:",
+            synchronous=cfg.sqlite_synchronous,
+            cache_mb=cfg.sqlite_cache_mb,
+            checkpoint_s=cfg.sqlite_checkpoint_s,
+            wal_limit_mb=cfg.sqlite_wal_limit_mb,
+        )
     if url == "sqlite://" or url == "sqlite://:memory:":
         from statements.store.sqlite import SQLiteStore
 

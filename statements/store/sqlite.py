@@ -1,30 +1,37 @@
-"""Embedded SQLite backend: WAL, busy timeout, one transaction per batch, indexed filters.
+"""Embedded SQLite backend: WAL, busy timeout, group-committed batches, indexed filters.
 
-Statements are kept as their JSON text next to the columns queries use. Filter keys live in
-``statement_keys`` (kind, value, seq) — a covering primary key, so a filtered page is an index
-range scan in ``seq`` order. ``seq`` is the insertion order; ``stored`` never decreases along
-it (enforced under the write lock), so ``since``/``until`` become ``seq`` bounds.
+Statements are kept as their JSON text next to the columns queries use. Filter keys are
+interned integers in ``key_rows (kid, seq, flags)`` — a clustered primary key, so a filtered
+page is an index range scan in ``seq`` order (see :mod:`statements.store.sqlite_schema`).
+``seq`` is the insertion order; ``stored`` never decreases along it (enforced under the write
+lock), so ``since``/``until`` become ``seq`` bounds. Writes: :mod:`statements.store.sqlite_write`;
+checkpoints run in the background (:mod:`statements.store.sqlite_checkpoint`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from statements.errors import BadRequest, Conflict, StoreUnavailable
+from statements.errors import StoreUnavailable
 from statements.query import StatementQuery
+from statements.store import sqlite_keys
 from statements.store.base import Attachment, Page, StatementRecord
 from statements.store.sqlite_audit import AUDIT_SCHEMA, SQLiteAudit
+from statements.store.sqlite_checkpoint import Checkpointer
 from statements.store.sqlite_credentials import SQLiteCredentials, upgrade_credentials
 from statements.store.sqlite_erasure import SQLiteErasure
 from statements.store.sqlite_schema import SCHEMA
-from statements.timefmt import format_us
+from statements.store.sqlite_write import SQLiteWrites, _Job
 
 _COLS = "seq, id, stored_us, voided, ref_target, voids, authority_key, body"
+READER_CACHE_MB = 8
 
 
 def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
@@ -41,52 +48,118 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
     )
 
 
-class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
-    """The default store: one SQLite file, safe for several processes and threads."""
+class SQLiteStore(SQLiteWrites, SQLiteErasure, SQLiteCredentials, SQLiteAudit):
+    """The default store: one SQLite file, safe for several processes and threads.
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+    ``cache_mb`` sizes the page cache of the statement-writer connection (one per process);
+    ``checkpoint_s`` and ``wal_limit_mb`` drive the background checkpointer.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        synchronous: str = "FULL",
+        *,
+        cache_mb: int = 64,
+        checkpoint_s: float = 0.5,
+        wal_limit_mb: int = 64,
+    ) -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError(f"unsupported SQLite synchronous mode: {synchronous}")
         self.path = str(path)
         self.synchronous = synchronous.upper()
+        self.cache_mb = cache_mb
+        self.wal_limit_mb = wal_limit_mb
         self._local = threading.local()
         # One writer per process at a time: SQLite's busy handler is not fair, and threads
         # spinning on the file lock starve each other; a Python lock queues them instead.
         self._write_lock = threading.RLock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Job] = []
+        self._writer_conn: tuple[int, sqlite3.Connection] | None = None
+        self.checkpointer = (
+            None
+            if self.path == ":memory:"
+            else Checkpointer(self.path, checkpoint_s, wal_limit_mb * 1024 * 1024 // 4096)
+        )
 
     # -- connections -------------------------------------------------------------------------
+    def _open(self, cache_mb: int, same_thread: bool = True) -> sqlite3.Connection:
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=same_thread
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            conn.execute(f"PRAGMA journal_size_limit={self.wal_limit_mb * 1024 * 1024}")
+            conn.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open the store: {exc}") from exc
+        return conn
+
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                if self.path != ":memory:":
-                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(f"PRAGMA synchronous={self.synchronous}")
-                conn.execute("PRAGMA busy_timeout=30000")
-                conn.execute("PRAGMA foreign_keys=ON")
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreUnavailable(f"cannot open the store: {exc}") from exc
+            conn = self._open(READER_CACHE_MB)
             self._local.conn = conn
         return conn
 
+    def _writer(self) -> sqlite3.Connection:
+        """The process's statement-writer connection (use only under ``_write_lock``)."""
+        if self.path == ":memory:":
+            return self._conn()  # every connection to :memory: is a database of its own
+        if self._writer_conn is None or self._writer_conn[0] != os.getpid():
+            self._writer_conn = (os.getpid(), self._open(self.cache_mb, same_thread=False))
+        return self._writer_conn[1]
+
+    def _drop_writer(self) -> None:
+        """Close the writer after a driver error (the next batch reopens it)."""
+        if self.path == ":memory:":
+            return
+        held, self._writer_conn = self._writer_conn, None
+        if held is not None and held[0] == os.getpid():
+            with contextlib.suppress(sqlite3.Error):
+                held[1].close()
+
+    def _note_write(self) -> None:
+        """Wake the background checkpointer after a commit on any connection."""
+        if self.checkpointer is not None:
+            self.checkpointer.wrote()
+
     def init(self) -> None:
-        """Create tables and indexes (idempotent)."""
+        """Create tables and indexes, migrate older stores (idempotent)."""
         try:
             conn = self._conn()
             conn.executescript(SCHEMA + AUDIT_SCHEMA)
             with self._write_lock:
                 upgrade_credentials(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    sqlite_keys.migrate(conn)
+                    conn.execute("COMMIT")
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+            self._note_write()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot initialise the store: {exc}") from exc
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connection and the writer's; the checkpointer finishes (one
+        last checkpoint). The store reopens them on next use."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        with self._write_lock:
+            self._drop_writer()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -107,161 +180,41 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
                 out[rec.id] = rec
         return out
 
-    def insert(self, records: Sequence[StatementRecord], attachments: Sequence[Attachment]) -> None:
-        """Store the batch in one IMMEDIATE transaction; nothing on any error."""
-        with self._write_lock:
-            self._insert_tx(records, attachments)
-
-    def _insert_tx(
-        self, records: Sequence[StatementRecord], attachments: Sequence[Attachment]
-    ) -> None:
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"store is busy or read-only: {exc}") from exc
-        try:
-            self._insert_locked(conn, records, attachments)
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            self._abort(conn, exc)
-            if isinstance(exc, sqlite3.IntegrityError):
-                raise Conflict("a statement with this id already exists") from exc
-            if isinstance(exc, sqlite3.Error):
-                raise StoreUnavailable(f"store write failed: {exc}") from exc
-            raise
-
-    def _insert_locked(
-        self,
-        conn: sqlite3.Connection,
-        records: Sequence[StatementRecord],
-        attachments: Sequence[Attachment],
-    ) -> None:
-        last = conn.execute("SELECT MAX(stored_us) FROM statements").fetchone()[0] or 0
-        batch_ids = {r.id.lower(): r for r in records}
-        self._check_voiding(conn, records, batch_ids)
-        # Two set lookups per batch instead of two queries per statement: which of these ids
-        # are voided, and which are StatementRef targets, by stored or batch statements.
-        voided_ids = self._ids_in(conn, "voids", batch_ids) | {r.voids for r in records if r.voids}
-        referenced = self._ids_in(conn, "ref_target", batch_ids)
-        referenced |= {r.ref_target for r in records if r.ref_target}
-        for rec in records:
-            if rec.stored_us < last:
-                rec.stored_us = last
-                rec.body["stored"] = format_us(last)
-            voided = rec.id.lower() in voided_ids
-            cur = conn.execute(
-                "INSERT INTO statements (id, stored_us, voided, ref_target, voids, authority_key,"
-                " body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    rec.id.lower(),
-                    rec.stored_us,
-                    int(voided and rec.voids is None),
-                    rec.ref_target,
-                    rec.voids,
-                    rec.authority_key,
-                    json.dumps(rec.body, separators=(",", ":"), ensure_ascii=False),
-                ),
-            )
-            rec.seq = int(cur.lastrowid or 0)
-            rec.voided = bool(voided and rec.voids is None)
-            conn.executemany(
-                "INSERT OR IGNORE INTO statement_keys (kind, value, seq) VALUES (?, ?, ?)",
-                [(kind, value, rec.seq) for kind, value in rec.keys],
-            )
-            if rec.ref_target:
-                conn.execute(
-                    "INSERT OR IGNORE INTO statement_keys (kind, value, seq) SELECT k.kind,"
-                    " k.value, ? FROM statement_keys k JOIN statements s ON s.seq = k.seq"
-                    " WHERE s.id = ?",
-                    (rec.seq, rec.ref_target),
-                )
-            if rec.id.lower() in referenced:
-                self._propagate(conn, rec.id.lower(), rec.seq)
-            if rec.voids:
-                conn.execute(
-                    "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL",
-                    (rec.voids,),
-                )
-        conn.executemany(
-            "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
-            [(a.sha2, a.content_type, a.content) for a in attachments],
-        )
-
-    @staticmethod
-    def _ids_in(conn: sqlite3.Connection, column: str, ids: Iterable[str]) -> set[str]:
-        """The values of ``column`` (voids / ref_target) among ``ids`` in stored statements."""
-        wanted = list(ids)
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT DISTINCT {column} FROM statements WHERE {column} IN ({marks})", chunk
-            ).fetchall()
-            found.update(str(r[0]) for r in rows)
-        return found
-
-    @staticmethod
-    def _check_voiding(
-        conn: sqlite3.Connection,
-        records: Sequence[StatementRecord],
-        batch: dict[str, StatementRecord],
-    ) -> None:
-        for rec in records:
-            if not rec.voids:
-                continue
-            target = batch.get(rec.voids)
-            if target is not None:
-                is_voiding = target.voids is not None
-            else:
-                row = conn.execute(
-                    "SELECT voids FROM statements WHERE id = ?", (rec.voids,)
-                ).fetchone()
-                is_voiding = row is not None and row[0] is not None
-            if is_voiding:
-                raise BadRequest(f"statement {rec.id} voids a voiding statement")
-
-    @staticmethod
-    def _propagate(conn: sqlite3.Connection, target_id: str, target_seq: int) -> None:
-        """Copy a newly stored statement's keys onto statements that already reference it."""
-        seen = {target_seq}
-        frontier = [(target_id, target_seq)]
-        while frontier:
-            tid, tseq = frontier.pop()
-            for seq, sid in conn.execute(
-                "SELECT seq, id FROM statements WHERE ref_target = ?", (tid,)
-            ).fetchall():
-                if seq in seen:
-                    continue
-                seen.add(seq)
-                conn.execute(
-                    "INSERT OR IGNORE INTO statement_keys (kind, value, seq)"
-                    " SELECT kind, value, ? FROM statement_keys WHERE seq = ?",
-                    (seq, tseq),
-                )
-                frontier.append((sid, seq))
-
     def query(self, query: StatementQuery) -> Page:
         """One page of non-voided matches, ordered by ``seq`` (= ``stored`` order)."""
+        try:
+            keys = [sqlite_keys.kid_of(self._conn(), k, v) for k, v in query.filters()]
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"store read failed: {exc}") from exc
+        lo, hi = self._seq_bounds(query)
+        if any(kid is None for kid, _bit in keys):
+            return Page(records=[], next_after=None, snapshot_seq=hi)
+        sql, params = self._query_sql(query, [(int(k or 0), b) for k, b in keys], lo, hi)
+        limit = max(query.limit, 1)
+        rows = self._read(sql, [*params, limit + 1])
+        records = [_record(r) for r in rows[:limit]]
+        nxt = records[-1].seq if len(rows) > limit else None
+        return Page(records=records, next_after=nxt, snapshot_seq=hi)
+
+    @staticmethod
+    def _query_sql(
+        query: StatementQuery, keys: list[tuple[int, int]], lo: int | None, hi: int | None
+    ) -> tuple[str, list[Any]]:
+        """SQL and parameters (all but LIMIT) of a statement query over interned keys."""
         where = ["s.voided = 0"]
         params: list[Any] = []
-        filters = query.filters()
-        source = "statements s"
-        order_col = "s.seq"
-        if filters:
-            kind, value = filters[0]
-            source = "statement_keys k JOIN statements s ON s.seq = k.seq"
-            where.insert(0, "k.kind = ? AND k.value = ?")
-            params[:0] = [kind, value]
+        source, order_col = "statements s", "s.seq"
+        if keys:
+            source = "key_rows k JOIN statements s ON s.seq = k.seq"
+            where[:0] = ["k.kid = ?", "k.flags & ?"]
+            params += list(keys[0])
             order_col = "k.seq"
-            for kind, value in filters[1:]:
+            for kid, bit in keys[1:]:
                 where.append(
-                    "EXISTS (SELECT 1 FROM statement_keys x WHERE x.kind = ? AND x.value = ?"
-                    " AND x.seq = s.seq)"
+                    "EXISTS (SELECT 1 FROM key_rows x WHERE x.kid = ? AND x.seq = s.seq"
+                    " AND x.flags & ?)"
                 )
-                params += [kind, value]
-        lo, hi = self._seq_bounds(query)
+                params += [kid, bit]
         if lo is not None:
             where.append(f"{order_col} > ?")
             params.append(lo)
@@ -272,17 +225,12 @@ class SQLiteStore(SQLiteErasure, SQLiteCredentials, SQLiteAudit):
             where.append("s.authority_key = ?")
             params.append(query.authority)
         direction = "ASC" if query.ascending else "DESC"
-        limit = max(query.limit, 1)
         sql = (
             f"SELECT s.seq, s.id, s.stored_us, s.voided, s.ref_target, s.voids, s.authority_key,"
             f" s.body FROM {source} WHERE {' AND '.join(where)}"
             f" ORDER BY {order_col} {direction} LIMIT ?"
         )
-        rows = self._read(sql, [*params, limit + 1])
-        records = [_record(r) for r in rows[:limit]]
-        snapshot = hi if hi is not None else None
-        nxt = records[-1].seq if len(rows) > limit else None
-        return Page(records=records, next_after=nxt, snapshot_seq=snapshot)
+        return sql, params
 
     def _seq_bounds(self, query: StatementQuery) -> tuple[int | None, int | None]:
         """Turn since/until/cursor/snapshot into (exclusive low, inclusive high) seq bounds."""

@@ -54,10 +54,15 @@ class SQLiteCredentials:
 
     _write_lock: threading.RLock  # provided by SQLiteStore
 
+    def _note_write(self) -> None:  # pragma: no cover - provided by SQLiteStore
+        """Tell the background checkpointer that a transaction committed."""
+
     def _cred_write(self, sql: str, params: Sequence[Any]) -> int:
         try:
             with self._write_lock:
-                return self._conn().execute(sql, params).rowcount
+                count = self._conn().execute(sql, params).rowcount
+            self._note_write()
+            return count
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"credential {params[0]} exists") from exc
         except sqlite3.Error as exc:

@@ -78,12 +78,16 @@ class SQLiteDocuments:
         try:
             result = work(conn)
             conn.execute("COMMIT")
+            self._note_write()
         except BaseException as exc:
             self._abort(conn, exc)
             if isinstance(exc, sqlite3.Error):
                 raise StoreUnavailable(f"store write failed: {exc}") from exc
             raise
         return result
+
+    def _note_write(self) -> None:  # pragma: no cover - provided by SQLiteStore
+        """Tell the background checkpointer that a transaction committed."""
 
     def _abort(self, conn: sqlite3.Connection, exc: BaseException) -> None:
         """Roll back a failed write transaction and, after a driver error, drop the connection.

@@ -1,8 +1,9 @@
 """Erasing one agent from the SQLite store, in one write transaction (see ``SECURITY.md``).
 
-Candidates come from the ``related_agent`` filter keys (an index range); :func:`mentions`
-then applies the rule exactly (the keys also hold the authority and keys copied from
-StatementRef targets). Referring statements are found through ``ref_target``, transitively.
+Candidates come from the ``related_agent`` filter keys (an index range of ``key_rows``);
+:func:`mentions` then applies the rule exactly (the keys also hold the authority and keys
+copied from StatementRef targets). Referring statements are found through ``ref_target``,
+transitively.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ import sqlite3
 
 from statements.documents import AGENT_PROFILE, STATE
 from statements.erasure import mentions
+from statements.store import sqlite_keys
 from statements.store.base import Erasure
 from statements.store.sqlite_documents import SQLiteDocuments
 
 
 def _statement_ids(conn: sqlite3.Connection, agent_key: str) -> list[str]:
-    rows = conn.execute(
-        "SELECT s.id, s.body FROM statement_keys k JOIN statements s ON s.seq = k.seq"
-        " WHERE k.kind = 'related_agent' AND k.value = ?",
-        (agent_key,),
-    ).fetchall()
+    rows = sqlite_keys.agent_statements(conn, agent_key)
     direct = [sid for sid, body in rows if mentions(json.loads(body), agent_key)]
     found = dict.fromkeys(direct)
     frontier = list(direct)
@@ -53,17 +51,14 @@ def erase_in(conn: sqlite3.Connection, agent_key: str) -> Erasure:
     ids = _statement_ids(conn, agent_key)
     hashes = _attachment_hashes(conn, ids)
     counts = {"statements": 0, "attachments": 0, "documents": 0, "agents": 0}
+    sqlite_keys.delete_keys(conn, ids)  # from the bodies: before any statement goes
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        conn.execute(
-            f"DELETE FROM statement_keys WHERE seq IN (SELECT seq FROM statements"
-            f" WHERE id IN ({marks}))",
-            chunk,
-        )
         counts["statements"] += conn.execute(
             f"DELETE FROM statements WHERE id IN ({marks})", chunk
         ).rowcount
+    sqlite_keys.forget_agent(conn, agent_key)
     for sha in sorted(hashes):
         still_used = conn.execute(
             "SELECT 1 FROM statements WHERE instr(body, ?) > 0 LIMIT 1", (sha,)

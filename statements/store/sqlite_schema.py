@@ -1,4 +1,15 @@
-"""DDL of the SQLite backend (applied by ``lrs init``; every statement is IF NOT EXISTS)."""
+"""DDL of the SQLite backend (applied by ``lrs init``; every statement is IF NOT EXISTS).
+
+Filter keys: ``key_names`` interns each (family, value) once (family 0 agent, 1 verb,
+2 activity, 3 registration — :data:`statements.indexing.KIND_BITS`); ``key_rows`` holds one
+row per (key, statement) with flag bits (1 the direct kind, 2 the ``related_*`` kind), clustered
+on (kid, seq) so a filtered page is one range scan in ``seq`` order. There is no index on
+``key_rows.seq``: StatementRef key copies and erasure derive a statement's keys from the stored
+bodies of its chain (:func:`statements.store.sqlite_keys.chain_keys`). ``PRAGMA user_version``
+is :data:`STORE_VERSION`; version 0 stores (text ``statement_keys``) are migrated by ``init``.
+"""
+
+STORE_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
@@ -15,13 +26,18 @@ CREATE INDEX IF NOT EXISTS statements_stored ON statements (stored_us, seq);
 CREATE INDEX IF NOT EXISTS statements_ref ON statements (ref_target) WHERE ref_target IS NOT NULL;
 CREATE INDEX IF NOT EXISTS statements_voids ON statements (voids) WHERE voids IS NOT NULL;
 CREATE INDEX IF NOT EXISTS statements_authority ON statements (authority_key, seq);
-CREATE TABLE IF NOT EXISTS statement_keys (
-    kind TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS key_names (
+    kid INTEGER PRIMARY KEY,
+    family INTEGER NOT NULL,
     value TEXT NOT NULL,
+    UNIQUE (family, value)
+);
+CREATE TABLE IF NOT EXISTS key_rows (
+    kid INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    PRIMARY KEY (kind, value, seq)
+    flags INTEGER NOT NULL,
+    PRIMARY KEY (kid, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS statement_keys_seq ON statement_keys (seq);
 CREATE TABLE IF NOT EXISTS attachments (
     sha2 TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,

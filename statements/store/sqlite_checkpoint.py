@@ -1,0 +1,158 @@
+"""Background WAL checkpoints for the SQLite store, so that no commit pays for one.
+
+Every connection of the store runs with ``wal_autocheckpoint=0``: SQLite would otherwise run
+a checkpoint inside the COMMIT that crosses 1,000 WAL pages — under the write lock, with every
+other writer waiting. Instead each store has a :class:`Checkpointer`, and **one** thread per
+process (started by the first write, ended when no store has work) serves all of them, each on
+its own connection:
+
+- every ``interval_s`` while the WAL has frames not yet copied: ``PASSIVE`` (never waits for,
+  never blocks readers or writers);
+- when the WAL holds more than ``limit_pages`` frames: ``RESTART`` with a short busy timeout, so
+  the log starts over from its beginning (readers that keep old snapshots would otherwise let it
+  grow without bound); ``journal_size_limit`` then truncates the file;
+- when nothing was written for a tick and the log is fully copied: ``TRUNCATE`` (the WAL file
+  shrinks to zero); after ``idle_ticks`` quiet ticks the store's connection is closed and the
+  store leaves the thread's list until its next write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+
+
+class Checkpointer:
+    """Checkpoint state of one database file (served by the process's checkpoint thread)."""
+
+    def __init__(self, path: str, interval_s: float, limit_pages: int, idle_ticks: int = 4) -> None:
+        self.path = path
+        self.interval_s = max(interval_s, 0.01)
+        self.limit_pages = max(limit_pages, 1)
+        self.idle_ticks = idle_ticks
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._writes = 0
+        self._quiet = 0
+        self._due = 0.0
+        self.checkpoints = 0  # completed checkpoint calls (for tests and probes)
+
+    def wrote(self) -> None:
+        """Note a commit; make sure the process's checkpoint thread serves this store."""
+        with self._lock:
+            self._writes += 1
+        REGISTRY.add(self)
+
+    @property
+    def pending(self) -> int:
+        """Commits since the last checkpoint step."""
+        return self._writes
+
+    @property
+    def active(self) -> bool:
+        """Whether the checkpoint thread currently serves this store."""
+        return REGISTRY.holds(self)
+
+    def stop(self) -> None:
+        """Leave the thread's list after one last checkpoint (TRUNCATE when possible)."""
+        REGISTRY.discard(self)
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None and self._writes:
+                conn = self._open()
+            self._writes = 0
+            if conn is not None:
+                self.tick(conn, idle=True)
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection | None:
+        try:
+            return sqlite3.connect(
+                self.path, timeout=0.2, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error:
+            return None
+
+    def step(self, now: float) -> bool:
+        """One due checkpoint step (called by the thread); False once the store is idle."""
+        with self._lock:
+            if now < self._due:
+                return True
+            self._due = now + self.interval_s
+            writes, self._writes = self._writes, 0
+            if self._conn is None:
+                self._conn = self._open()
+                if self._conn is None:
+                    return False
+            done = self.tick(self._conn, idle=not writes)
+            self._quiet = 0 if writes or not done else self._quiet + 1
+            if self._quiet < self.idle_ticks:
+                return True
+            self._conn.close()
+            self._conn, self._quiet = None, 0
+            return False
+
+    def tick(self, conn: sqlite3.Connection, idle: bool) -> bool:
+        """One checkpoint; True when the WAL is fully copied into the database."""
+        try:
+            busy, log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            self.checkpoints += 1
+            mode = "TRUNCATE" if idle and log > 0 else "RESTART" if log > self.limit_pages else ""
+            if mode and not busy and copied == log:
+                busy, log, copied = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+                self.checkpoints += 1
+        except sqlite3.Error:
+            return False
+        return bool(not busy and copied == log)
+
+
+class _Registry:
+    """The stores the process's checkpoint thread serves, and that thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: set[Checkpointer] = set()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def add(self, cp: Checkpointer) -> None:
+        with self._lock:
+            self._items.add(cp)
+            running = self._thread is not None and self._thread.is_alive()
+            if not running or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="sqlite-checkpoint", daemon=True
+                )
+                self._thread.start()
+
+    def discard(self, cp: Checkpointer) -> None:
+        with self._lock:
+            self._items.discard(cp)
+
+    def holds(self, cp: Checkpointer) -> bool:
+        with self._lock:
+            return cp in self._items
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                items = list(self._items)
+                if not items:
+                    self._thread = None
+                    return
+            time.sleep(min(cp.interval_s for cp in items))
+            for cp in items:
+                keep = True
+                with contextlib.suppress(Exception):
+                    keep = cp.step(time.monotonic())
+                if not keep:
+                    with self._lock:
+                        if cp.pending == 0:  # a write since the step keeps it listed
+                            self._items.discard(cp)
+
+
+REGISTRY = _Registry()

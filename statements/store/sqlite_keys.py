@@ -1,0 +1,205 @@
+"""Interned filter keys on SQLite: writing a batch's key rows, StatementRef copies, query
+clauses, and the migration of version-0 stores (text ``statement_keys``).
+
+See :mod:`statements.store.sqlite_schema` for the tables. Every function here runs on a
+connection the caller holds (inside its write transaction for the writers).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from statements.indexing import KIND_BITS, packed_keys, statement_keys
+from statements.store.base import StatementRecord
+from statements.store.sqlite_schema import STORE_VERSION
+
+CHUNK = 500
+_UPSERT = " ON CONFLICT (kid, seq) DO UPDATE SET flags = flags | excluded.flags"
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def lookup(
+    conn: sqlite3.Connection, pairs: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """Interned ids of the (family, value) pairs that have one: one IN query per family."""
+    by_family: dict[int, list[str]] = {}
+    for family, value in pairs:
+        by_family.setdefault(family, []).append(value)
+    found: dict[tuple[int, str], int] = {}
+    for family, values in by_family.items():
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT value, kid FROM key_names WHERE family = ? AND value IN ({marks})",
+                [family, *chunk],
+            ).fetchall()
+            found.update(((family, value), kid) for value, kid in rows)
+    return found
+
+
+def intern(conn: sqlite3.Connection, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """Ids for every pair, creating the missing ones (inside the write transaction)."""
+    ids = lookup(conn, pairs)
+    missing = [p for p in pairs if p not in ids]
+    if missing:
+        conn.executemany("INSERT INTO key_names (family, value) VALUES (?, ?)", missing)
+        ids.update(lookup(conn, missing))
+    return ids
+
+
+def write_keys(conn: sqlite3.Connection, records: Sequence[StatementRecord]) -> None:
+    """Insert every record's own key rows: one intern pass and one ``executemany``."""
+    packed = [packed_keys(rec.keys) for rec in records]
+    ids = intern(conn, {pair for keys in packed for pair in keys})
+    rows = [
+        (ids[pair], rec.seq, flags)
+        for rec, keys in zip(records, packed, strict=True)
+        for pair, flags in keys.items()
+    ]
+    conn.executemany("INSERT INTO key_rows (kid, seq, flags) VALUES (?, ?, ?)", rows)
+
+
+def chain_keys(conn: sqlite3.Connection, target_id: str) -> frozenset[tuple[str, str]]:
+    """The keys a statement carries: its own and those of the StatementRef chain below it.
+
+    Derived from the stored bodies (``id`` index lookups), which is what the key rows of the
+    statement hold, so no index on ``key_rows.seq`` is needed.
+    """
+    keys: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    sid: str | None = target_id
+    while sid is not None and sid not in seen:
+        seen.add(sid)
+        row = conn.execute(
+            "SELECT body, ref_target FROM statements WHERE id = ?", (sid,)
+        ).fetchone()
+        if row is None:
+            break
+        keys |= statement_keys(json.loads(row[0]))
+        sid = row[1]
+    return frozenset(keys)
+
+
+def add_keys(
+    conn: sqlite3.Connection, seqs: Sequence[int], keys: Iterable[tuple[str, str]]
+) -> None:
+    """OR ``keys`` into the key rows of every statement in ``seqs``."""
+    packed = packed_keys(keys)
+    if not packed or not seqs:
+        return
+    ids = intern(conn, set(packed))
+    conn.executemany(
+        "INSERT INTO key_rows (kid, seq, flags) VALUES (?, ?, ?)" + _UPSERT,
+        [(ids[pair], seq, flags) for seq in seqs for pair, flags in packed.items()],
+    )
+
+
+def copy_from_target(conn: sqlite3.Connection, to_seq: int, target_id: str) -> None:
+    """Give a StatementRef statement the keys of its (stored) target and the target's chain."""
+    add_keys(conn, [to_seq], chain_keys(conn, target_id))
+
+
+def propagate(conn: sqlite3.Connection, target_id: str, target_seq: int) -> None:
+    """Give the keys of a newly stored statement (and its chain) to every statement that
+    references it, directly or through other StatementRefs."""
+    seen = {target_seq}
+    referrers: list[int] = []
+    frontier = [target_id]
+    while frontier:
+        tid = frontier.pop()
+        for seq, sid in conn.execute(
+            "SELECT seq, id FROM statements WHERE ref_target = ?", (tid,)
+        ).fetchall():
+            if seq not in seen:
+                seen.add(seq)
+                referrers.append(seq)
+                frontier.append(sid)
+    if referrers:
+        add_keys(conn, referrers, chain_keys(conn, target_id))
+
+
+def delete_keys(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Delete the key rows of these statements (call before deleting the statements)."""
+    rows: list[tuple[int, int]] = []
+    for sid in ids:
+        found = conn.execute("SELECT seq FROM statements WHERE id = ?", (sid,)).fetchone()
+        if found is None:
+            continue
+        packed = packed_keys(chain_keys(conn, sid))
+        kids = lookup(conn, packed)
+        rows += [(kid, int(found[0])) for kid in kids.values()]
+    conn.executemany("DELETE FROM key_rows WHERE kid = ? AND seq = ?", rows)
+
+
+def kid_of(conn: sqlite3.Connection, kind: str, value: str) -> tuple[int | None, int]:
+    """(interned id or None, flag bit) of a query filter (kind, value)."""
+    family, bit = KIND_BITS[kind]
+    row = conn.execute(
+        "SELECT kid FROM key_names WHERE family = ? AND value = ?", (family, value)
+    ).fetchone()
+    return (None if row is None else int(row[0])), bit
+
+
+def agent_statements(conn: sqlite3.Connection, agent_key: str) -> list[tuple[str, str]]:
+    """(id, body) of every statement with the agent among its ``related_agent`` keys."""
+    kid, bit = kid_of(conn, "related_agent", agent_key)
+    if kid is None:
+        return []
+    rows = conn.execute(
+        "SELECT s.id, s.body FROM key_rows k JOIN statements s ON s.seq = k.seq"
+        " WHERE k.kid = ? AND k.flags & ?",
+        (kid, bit),
+    ).fetchall()
+    return [(str(sid), str(body)) for sid, body in rows]
+
+
+def forget_agent(conn: sqlite3.Connection, agent_key: str) -> None:
+    """Drop the agent's interned value once no key row uses it (erasure)."""
+    kid, _bit = kid_of(conn, "agent", agent_key)
+    if kid is not None:
+        used = conn.execute("SELECT 1 FROM key_rows WHERE kid = ? LIMIT 1", (kid,)).fetchone()
+        if used is None:
+            conn.execute("DELETE FROM key_names WHERE kid = ?", (kid,))
+
+
+_FAMILY_SQL = "CASE kind " + " ".join(
+    f"WHEN '{kind}' THEN {family}" for kind, (family, _b) in KIND_BITS.items()
+)
+_BIT_SQL = "CASE kind " + " ".join(
+    f"WHEN '{kind}' THEN {bit}" for kind, (_f, bit) in KIND_BITS.items()
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a store to :data:`STORE_VERSION` inside the caller's write transaction.
+
+    Version 0 kept text rows ``statement_keys (kind, value, seq)``: their values are interned
+    and their rows folded to one per (kid, seq), then the table is dropped. Idempotent.
+    """
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version >= STORE_VERSION:
+        return
+    old = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'statement_keys'"
+    ).fetchone()
+    if old is not None:
+        conn.execute(
+            f"INSERT OR IGNORE INTO key_names (family, value)"
+            f" SELECT DISTINCT {_FAMILY_SQL} END, value FROM statement_keys"
+        )
+        # Each kind appears at most once per (value, seq), and its bit is unique within its
+        # family, so the SUM of the bits of one (kid, seq) is their OR.
+        conn.execute(
+            f"INSERT INTO key_rows (kid, seq, flags) SELECT n.kid, k.seq, SUM({_BIT_SQL} END)"
+            f" FROM statement_keys k JOIN key_names n ON n.family = ({_FAMILY_SQL} END)"
+            f" AND n.value = k.value GROUP BY n.kid, k.seq" + _UPSERT
+        )
+        conn.execute("DROP TABLE statement_keys")
+    conn.execute(f"PRAGMA user_version = {STORE_VERSION}")

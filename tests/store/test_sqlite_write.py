@@ -1,0 +1,249 @@
+"""The SQLite write path of issue 16: one pass per batch, group commit, interned keys,
+background checkpoints, and the migration of version-0 stores."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statements.errors import BadRequest, Conflict, IdConflict
+from statements.ifi import agent_key
+from statements.ingest import store_batch
+from statements.query import StatementQuery
+from statements.store.sqlite import SQLiteStore
+from statements.store.sqlite_schema import STORE_VERSION
+from statements.store.sqlite_write import _Job
+from tests.store.test_statement_contract import AUTH, rec, stmt, void
+
+LEARNER1 = str(agent_key({"mbox": "mailto:learner1@example.org"}))
+AUTHORITY = str(agent_key(AUTH))
+KIND_NAMES = {
+    (0, 1): "agent",
+    (0, 2): "related_agent",
+    (1, 1): "verb",
+    (2, 1): "activity",
+    (2, 2): "related_activity",
+    (3, 1): "registration",
+}
+
+
+@pytest.fixture
+def sq(tmp_path: Path) -> SQLiteStore:
+    store = SQLiteStore(tmp_path / "lrs.db")
+    store.init()
+    return store
+
+
+def _ids(store: SQLiteStore, **filters: Any) -> list[str]:
+    return [r.id for r in store.query(StatementQuery(limit=100, **filters)).records]
+
+
+def test_insert_names_the_colliding_ids_and_stores_nothing(sq: SQLiteStore) -> None:
+    sq.insert([rec(stmt(0)), rec(stmt(1))], [])
+    with pytest.raises(IdConflict) as err:
+        sq.insert([rec(stmt(2)), rec(stmt(1)), rec(stmt(0))], [])
+    assert sorted(err.value.ids) == sorted([stmt(0)["id"], stmt(1)["id"]])
+    assert sq.get_by_ids([stmt(2)["id"]]) == {}
+    assert len(_ids(sq)) == 2
+
+
+def test_store_batch_reads_nothing_for_a_fresh_batch(sq: SQLiteStore) -> None:
+    calls: list[list[str]] = []
+    real = sq.get_by_ids
+
+    def counting(ids: list[str]) -> Any:
+        calls.append(list(ids))
+        return real(ids)
+
+    sq.get_by_ids = counting  # type: ignore[method-assign]
+    assert len(store_batch(sq, [rec(stmt(0)), rec(stmt(1))])) == 2
+    assert calls == []
+    # A repost with one new statement: only the colliding id is read back, and it is a no-op.
+    inserted = store_batch(sq, [rec(stmt(1), at=5), rec(stmt(2), at=5)])
+    assert [r.id for r in inserted] == [stmt(2)["id"]]
+    assert calls == [[stmt(1)["id"]]]
+    with pytest.raises(Conflict):
+        store_batch(sq, [rec(stmt(3)), rec(stmt(0, verb={"id": "http://example.org/other"}))])
+    assert sq.get_by_ids([stmt(3)["id"]]) == {}
+
+
+def test_group_commit_keeps_good_batches_and_fails_only_the_bad_one(sq: SQLiteStore) -> None:
+    sq.insert([rec(stmt(0))], [])
+    good1 = _Job([rec(stmt(1), at=1)], [])
+    clash = _Job([rec(stmt(2), at=1), rec(stmt(0), at=1)], [])
+    voids_voiding = _Job([rec(void(9, 0), at=2), rec(void(8, 9), at=2)], [])
+    good2 = _Job([rec(stmt(3), at=3)], [])
+    group = [good1, clash, voids_voiding, good2]
+    with sq._write_lock:
+        sq._write_group(group)
+    assert all(job.done for job in group)
+    assert good1.error is None and good2.error is None
+    assert isinstance(clash.error, IdConflict) and clash.error.ids == [stmt(0)["id"]]
+    assert isinstance(voids_voiding.error, BadRequest)
+    stored = sq.get_by_ids([stmt(n)["id"] for n in range(4)] + [void(9, 0)["id"]])
+    assert sorted(stored) == sorted(stmt(n)["id"] for n in (0, 1, 3))
+    seqs = [stored[stmt(n)["id"]].seq for n in (0, 1, 3)]
+    assert seqs == sorted(seqs)
+    assert _ids(sq, verb="http://example.org/verbs/v1") == [stmt(3)["id"], stmt(1)["id"]]
+
+
+def test_a_failed_commit_fails_every_batch_of_the_group(
+    sq: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [_Job([rec(stmt(n), at=n)], []) for n in range(3)]
+
+    def broken(conn: Any, job: _Job) -> bool:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sq, "_write_one", broken)
+    with sq._write_lock:
+        sq._write_group(jobs)
+    assert all(job.done and job.error is not None for job in jobs)
+    monkeypatch.undo()
+    assert _ids(sq) == []
+
+
+def test_connections_never_checkpoint_on_commit(sq: SQLiteStore) -> None:
+    for conn in (sq._conn(), sq._writer()):
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 1024 * 1024
+    assert sq._writer().execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024
+
+
+def test_checkpointer_copies_and_truncates_the_wal(sq: SQLiteStore, tmp_path: Path) -> None:
+    checkpointer = sq.checkpointer
+    assert checkpointer is not None
+    checkpointer.stop()
+    sq.checkpointer = None  # no background thread: only a commit could checkpoint now
+    big = [rec(stmt(n, result={"response": "x" * 3000}), at=n) for n in range(2000)]
+    sq.insert(big, [])  # about 2,000 WAL pages: past SQLite's automatic threshold of 1,000
+    db, wal = tmp_path / "lrs.db", tmp_path / "lrs.db-wal"
+    assert wal.stat().st_size > 6_000_000
+    assert db.stat().st_size < 1_000_000  # the commit copied nothing into the database
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert checkpointer.tick(conn, idle=True)
+    assert wal.stat().st_size == 0
+    assert db.stat().st_size > 6_000_000
+    assert len(sq.get_by_ids([stmt(1999)["id"]])) == 1
+
+
+def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path: Path) -> None:
+    stores = [SQLiteStore(tmp_path / f"s{n}" / "lrs.db") for n in range(5)]
+    for store in stores:
+        store.init()
+        store.insert([rec(stmt(0))], [])
+    threads = [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    assert len(threads) == 1
+    for store in stores:
+        assert store.checkpointer is not None and store.checkpointer.active
+    clock = time.monotonic() + 10_000  # beyond any step the thread itself is due for
+    first = stores[0].checkpointer
+    assert first is not None
+    steps = 0
+    keep = True
+    while keep and steps < 10:  # steps driven here with a fake clock, no sleeping
+        clock += 1.0
+        steps += 1
+        keep = first.step(clock)
+    assert steps == 1 + first.idle_ticks and first._conn is None  # the write, then quiet ticks
+    assert not (tmp_path / "s0" / "lrs.db-wal").exists() or (
+        (tmp_path / "s0" / "lrs.db-wal").stat().st_size == 0
+    )
+    for store in stores:
+        store.close()
+        assert store.checkpointer is not None and not store.checkpointer.active
+
+
+def _downgrade(path: Path) -> None:
+    """Rewrite a store into the version-0 layout: text rows in ``statement_keys``."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    rows = conn.execute(
+        "SELECT n.family, n.value, k.seq, k.flags FROM key_rows k JOIN key_names n USING (kid)"
+    ).fetchall()
+    conn.executescript(
+        "DROP TABLE key_rows; DROP TABLE key_names;"
+        "CREATE TABLE statement_keys (kind TEXT NOT NULL, value TEXT NOT NULL,"
+        " seq INTEGER NOT NULL, PRIMARY KEY (kind, value, seq)) WITHOUT ROWID;"
+        "CREATE INDEX statement_keys_seq ON statement_keys (seq); PRAGMA user_version = 0;"
+    )
+    old = [
+        (KIND_NAMES[(family, bit)], value, seq)
+        for family, value, seq, flags in rows
+        for bit in (1, 2)
+        if flags & bit
+    ]
+    conn.executemany("INSERT INTO statement_keys VALUES (?, ?, ?)", old)
+    conn.close()
+
+
+def test_version0_store_is_migrated_and_answers_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "lrs.db"
+    store = SQLiteStore(path)
+    store.init()
+    ctx = {"registration": "6fa459ea-ee8a-3ca4-894e-db77e160355e"}
+    store.insert([rec(stmt(n, context=ctx if n % 2 else {}), at=n) for n in range(8)], [])
+    ref = stmt(20, object={"objectType": "StatementRef", "id": stmt(1)["id"]})
+    store.insert([rec(ref, at=20)], [])
+    queries: list[dict[str, Any]] = [
+        {"agent": LEARNER1},
+        {"agent": AUTHORITY, "related_agents": True},
+        {"agent": AUTHORITY},
+        {"verb": "http://example.org/verbs/v1"},
+        {"activity": "http://example.org/activities/a1"},
+        {"activity": "http://example.org/activities/a1", "related_activities": True},
+        {"registration": ctx["registration"]},
+    ]
+    before = [_ids(store, **q) for q in queries]
+    store.close()
+    _downgrade(path)
+    reopened = SQLiteStore(path)
+    reopened.init()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == STORE_VERSION
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "statement_keys" not in tables
+    assert [_ids(reopened, **q) for q in queries] == before
+    assert before[0] and len(before[1]) == 9 and before[2] == [] and before[6]
+    reopened.init()  # idempotent
+    assert [_ids(reopened, **q) for q in queries] == before
+
+
+def _ref(n: int, target: int) -> dict[str, Any]:
+    return stmt(n, object={"objectType": "StatementRef", "id": stmt(target)["id"]})
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 0, 2), (2, 0, 1)])
+def test_statement_ref_chains_carry_keys_in_any_arrival_order(
+    sq: SQLiteStore, order: tuple[int, ...]
+) -> None:
+    # 12 -> 11 -> 4 (a plain statement with its own agent, verb and activity)
+    chain = {0: _ref(12, 11), 1: _ref(11, 4), 2: stmt(4)}
+    for at, index in enumerate(order):
+        sq.insert([rec(chain[index], at=at)], [])
+    learner = str(agent_key({"mbox": "mailto:learner1@example.org"}))
+    want = sorted(stmt(n)["id"] for n in (4, 11, 12))
+    assert sorted(_ids(sq, agent=learner)) == want
+    assert sorted(_ids(sq, activity="http://example.org/activities/a0")) == want
+
+
+def test_erasure_leaves_no_key_rows_and_forgets_the_agent(sq: SQLiteStore) -> None:
+    sq.insert([rec(stmt(n), at=n) for n in range(6)], [])
+    sq.insert([rec(_ref(20, 1), at=20), rec(_ref(21, 20), at=21)], [])
+    learner = str(agent_key({"mbox": "mailto:learner1@example.org"}))
+    before = sq._conn().execute("SELECT COUNT(*) FROM key_rows").fetchone()[0]
+    erased = sq.erase_agent(learner)
+    assert sorted(erased.statement_ids) == sorted(stmt(n)["id"] for n in (1, 4, 20, 21))
+    conn = sq._conn()
+    orphans = conn.execute(
+        "SELECT COUNT(*) FROM key_rows WHERE seq NOT IN (SELECT seq FROM statements)"
+    ).fetchone()[0]
+    assert orphans == 0
+    assert conn.execute("SELECT COUNT(*) FROM key_rows").fetchone()[0] < before
+    names = conn.execute("SELECT COUNT(*) FROM key_names WHERE value = ?", (learner,))
+    assert names.fetchone()[0] == 0
+    assert _ids(sq, agent=learner) == []
