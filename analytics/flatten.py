@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import isodate
 import polars as pl
 import pyarrow as pa
 
+from analytics.flatten_fast import flatten_frame
 from analytics.pseudonym import actor_key
 from statements.ifi import agent_key
 from statements.store.base import StatementRecord
@@ -208,7 +210,23 @@ class _Flattener:
 
 
 def flatten(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
-    """Flatten one batch of records (any statement shape) into a typed frame."""
+    """Flatten one batch of records (any statement shape) into a typed frame.
+
+    Vectorised (:mod:`analytics.flatten_fast`); a batch holding a shape that path does not
+    handle (it raises) takes the per-statement path (:func:`flatten_python`), which gives the
+    same frame.
+    """
+    if records:
+        try:
+            frame, actors = flatten_frame(records, secret, SCHEMA)
+        except (pl.exceptions.PolarsError, duckdb.Error):
+            return flatten_python(records, secret)
+        return Flattened(frame, actors)
+    return flatten_python(records, secret)
+
+
+def flatten_python(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
+    """Flatten one batch statement by statement (the reference for the vectorised path)."""
     flattener = _Flattener(secret)
     for record in records:
         flattener.add(record)

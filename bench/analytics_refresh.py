@@ -13,6 +13,10 @@ its peak RSS (``VmHWM`` from /proc/self/status) is its own:
 * ``refresh_incremental`` / ``baseline_incremental``: the same after ``--incremental`` more
   statements are stored (refresh from the watermark vs ``INSERT … read_json('new.jsonl')``).
 
+* ``flatten``: where the refresh's time goes, medians of 3 in one process: reading the
+  records through ``iter_since`` (the store's JSON parse), and flattening them with the
+  per-statement reference (``flatten_python``) and with the vectorised path (``flatten``).
+
 Prints one JSON line per phase and a summary with the ratios refresh/baseline.
 """
 
@@ -129,10 +133,43 @@ def vmhwm_kb() -> int:
     return -1
 
 
+def _median_seconds(run: Any) -> float:
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return round(sorted(times)[1], 3)
+
+
+def flatten_phase(workdir: Path, batch_size: int) -> dict[str, Any]:
+    """Medians of 3: store read, per-statement flatten, vectorised flatten (same records)."""
+    from analytics.flatten import flatten, flatten_python
+    from statements.store import open_store
+
+    store = open_store(f"sqlite:///{workdir / 'lrs.db'}")
+    batches: list[Any] = []
+    read = _median_seconds(
+        lambda: batches.__setitem__(slice(None), store.iter_since(0, batch_size))
+    )
+    python = _median_seconds(lambda: [flatten_python(b, b"bench-key") for b in batches])
+    vectorised = _median_seconds(lambda: [flatten(b, b"bench-key") for b in batches])
+    return {
+        "phase": "flatten",
+        "statements": sum(len(b) for b in batches),
+        "read_s": read,
+        "flatten_python_s": python,
+        "flatten_vectorised_s": vectorised,
+        "speedup": round(python / vectorised, 1),
+    }
+
+
 def phase(name: str, workdir: Path, batch_size: int) -> dict[str, Any]:
     """Run one measured phase in this (fresh) process."""
     import duckdb
 
+    if name == "flatten":
+        return flatten_phase(workdir, batch_size)
     began = time.perf_counter()
     detail: dict[str, Any] = {}
     if name.startswith("refresh"):
@@ -214,6 +251,7 @@ def main() -> None:
     for name in ("refresh_full", "baseline_full"):
         results[name] = run_phase(name, work, args.batch)
         print(json.dumps(results[name]), flush=True)
+    print(json.dumps(run_phase("flatten", work, args.batch)), flush=True)
     build(work, args.n, args.incremental, work / "new.jsonl", seed=2)
     for name in ("refresh_incremental", "baseline_incremental"):
         results[name] = run_phase(name, work, args.batch)

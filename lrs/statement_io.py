@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask import Response, request
 from lrs.extensions import services
 from lrs.limits import check_attachment_sizes
 from lrs.multipart import build_multipart, check_parts, parse_multipart
-from statements import safejson
+from statements import jsonenc, safejson
 from statements.errors import BadRequest, FieldError
 from statements.formats import parse_accept_language, render
 from statements.query import QueryOptions
@@ -64,7 +63,7 @@ def _rendered(records: Sequence[StatementRecord], options: QueryOptions) -> list
 
 
 def _respond(document: Any, records: Sequence[StatementRecord], options: QueryOptions) -> Response:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = jsonenc.dumps(document)
     if options.attachments:
         hashes = [h for r in records for h in _hashes(r)]
         found = services().store.get_attachments(hashes) if hashes else {}

@@ -150,7 +150,9 @@ def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path
         clock += 1.0
         steps += 1
         keep = first.step(clock)
-    assert steps == 1 + first.idle_ticks and first._conn is None  # the write, then quiet ticks
+    # idle_ticks quiet steps (one more if the write was still pending: the thread may have
+    # stepped once before the fake clock took over)
+    assert first.idle_ticks <= steps <= first.idle_ticks + 1 and first._conn is None
     assert not (tmp_path / "s0" / "lrs.db-wal").exists() or (
         (tmp_path / "s0" / "lrs.db-wal").stat().st_size == 0
     )
