@@ -29,6 +29,7 @@ from analytics.demo_pipeline import (
     DEFAULT_WORKERS,
     Prepared,
     append_rows,
+    gc_paused,
     prepared_batches,
     settle,
 )
@@ -93,14 +94,15 @@ def load_statements(
     ``workers`` is the number of worker processes (see :func:`prepared_batches`).
     """
     read = inserted = 0
-    for prepared in prepared_batches(directory, batch_size, secret, authority, workers):
-        fresh = store_batch(store, prepared.records)
-        if stored is not None and fresh:
-            stored(fresh, prepared)
-        inserted += len(fresh)
-        read += len(prepared.records)
-        if progress is not None:
-            progress(len(prepared.records))
+    with gc_paused():  # unpickling batches is most of this process's work (see gc_paused)
+        for prepared in prepared_batches(directory, batch_size, secret, authority, workers):
+            fresh = store_batch(store, prepared.records)
+            if stored is not None and fresh:
+                stored(fresh, prepared)
+            inserted += len(fresh)
+            read += len(prepared.records)
+            if progress is not None:
+                progress(len(prepared.records))
     return read, inserted
 
 
