@@ -13,6 +13,7 @@ machine both cores do that work while the loading process writes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
 import multiprocessing
@@ -31,6 +32,7 @@ import polars as pl
 from analytics.demo.generate import STATEMENTS_FILE
 from analytics.flatten import Flattened, flatten
 from analytics.warehouse import Connection
+from statements import jsonenc
 from statements.errors import FieldError, StatementValidationError
 from statements.ingest import prepare_batch
 from statements.store.base import StatementRecord
@@ -41,12 +43,34 @@ DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 API_VERSION = "1.0.3"
 
 
+#: the StatementRecord fields other than ``body``, in the order a pickled batch lists them.
+_META = tuple(f.name for f in dataclasses.fields(StatementRecord) if f.name != "body")
+
+
 @dataclass
 class Prepared:
-    """One batch ready to store: its records and their warehouse rows (same order)."""
+    """One batch ready to store: its records and their warehouse rows (same order).
+
+    Pickled (to leave a worker) with the bodies as one compact JSON text
+    (:mod:`statements.jsonenc`, the same values back) rather than as pickled dicts: 11 instead
+    of 32 µs per statement in the worker, and no slower to read back.
+    """
 
     records: list[StatementRecord]
     flat: Flattened
+
+    def __getstate__(self) -> dict[str, Any]:
+        meta = [tuple(getattr(r, name) for name in _META) for r in self.records]
+        bodies = jsonenc.dumps([r.body for r in self.records])
+        return {"bodies": bodies, "meta": meta, "flat": self.flat}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        bodies = jsonenc.loads(state["bodies"])
+        self.records = [
+            StatementRecord(body=body, **dict(zip(_META, meta, strict=True)))
+            for body, meta in zip(bodies, state["meta"], strict=True)
+        ]
+        self.flat = state["flat"]
 
 
 Failure = tuple[str, list[tuple[str, str, str]]]
