@@ -131,10 +131,14 @@ def one_run(data_dir: Path, timeout: float) -> dict[str, object]:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
     ready = next((m for m in map(READY.search, lines) if m), None)
+    step_cpu = next(
+        (line.split(": ", 1)[1].strip() for line in lines if "CPU seconds" in line), None
+    )
     return {
         "answered_s": round(answered, 1) if answered is not None else None,
         "ready_s": float(ready[1]) if ready else None,
         "steps": ready[2] if ready else None,
+        "step_cpu_s": step_cpu,
         "cpu_s": round(cpu, 1),
         "load": [round(x, 1) for x in os.getloadavg()],
     }

@@ -11,7 +11,6 @@ as bars on a terminal and as log lines (at least every few seconds) without one.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 
@@ -19,7 +18,7 @@ import click
 
 from config.settings import Settings
 from lrs.cli.core import main
-from lrs.cli.demo_run import CREDENTIAL_FILE, LOADING_FILE, first_run
+from lrs.cli.demo_run import CREDENTIAL_FILE, LOADING_FILE, cpu_seconds, first_run
 from lrs.cli.progress import Steps
 from statements.query import StatementQuery
 from statements.store import open_store
@@ -32,15 +31,6 @@ def _has_statements(store_url: str) -> bool:
         return bool(store.query(StatementQuery(limit=1)).records)
     finally:
         store.close()
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its finished children (the loader's)."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def wants_demo(environ: dict[str, str], interactive: bool) -> bool:
@@ -97,7 +87,7 @@ def start(host: str | None, port: int | None) -> None:
         first_run(settings, steps)
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in steps.timings.items())
         took = time.monotonic() - started
-        click.echo(f"demo hospital ready in {took:.1f} s ({timings}; CPU {_cpu_seconds():.1f} s)")
+        click.echo(f"demo hospital ready in {took:.1f} s ({timings}; CPU {cpu_seconds():.1f} s)")
     demo = _saved_demo_credential(settings)
     if demo is not None:
         base = f"http://{host or settings.host}:{port or settings.port}"
