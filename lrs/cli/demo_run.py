@@ -138,8 +138,8 @@ def first_run(settings: Settings, steps: Steps, size: DemoSize = DemoSize()) -> 
             cpu.append(cpu_seconds())
             spent = [f"{b - a:.1f}" for a, b in itertools.pairwise(cpu)]
             steps.emit(
-                "CPU seconds (this process and its workers) of generate, imports, "
-                "statements, models: " + ", ".join(spent)
+                "CPU seconds of generate, imports, statements, models, this process and "
+                "its workers: " + ", ".join(spent)
             )
         key_secret = demo_credential(store, settings.data_dir)
     finally:
