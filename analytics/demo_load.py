@@ -2,10 +2,11 @@
 
 The import kinds are loaded first (reference data and staff, so statements are enriched once,
 as they arrive). Statements then go through the same path as ``POST /xapi/statements``
-(validation, preparation, ``store_batch``) in large batches, parsed and validated a few
-batches ahead in a worker process while this one stores, and each batch the store accepted
-is appended to the warehouse straight away, from the records just stored, inside one
-warehouse write: nothing is read back or parsed twice. A batch whose ``seq`` numbers do not
+(validation, preparation, ``store_batch``) in large batches, parsed, validated, prepared and
+flattened a few batches ahead in worker processes (:mod:`analytics.demo_pipeline`) while this
+one stores, and each batch the store accepted is appended to the warehouse straight away,
+from the rows flattened with it, inside one warehouse write: nothing is read back, parsed or
+flattened twice. A batch whose ``seq`` numbers do not
 follow on from the warehouse's watermark (another writer stored statements in between) is
 caught up from the store instead, exactly as ``lrs analytics refresh`` would. A
 ``demo_marker`` row is written so the dashboards can show a "DEMO DATA" banner; the models
@@ -15,22 +16,26 @@ are run by the caller, as of the hospital's last day.
 from __future__ import annotations
 
 import json
-import multiprocessing
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from analytics.demo.generate import STATEMENTS_FILE, TRUTH_FILE
+from analytics.demo.generate import TRUTH_FILE
 from analytics.demo.tables import COLUMNS
+from analytics.demo_pipeline import (
+    API_VERSION,
+    DEFAULT_WORKERS,
+    Prepared,
+    append_rows,
+    gc_paused,
+    prepared_batches,
+    settle,
+)
 from analytics.etl import finish, load_batch, watermark
 from analytics.imports.load import import_file
 from analytics.warehouse import Connection, Warehouse
-from statements.errors import FieldError, StatementValidationError
 from statements.ingest import prepare_batch, store_batch
 from statements.store.base import StatementRecord
 from statements.validate import validate_statements
@@ -40,10 +45,11 @@ IMPORT_ORDER = tuple(COLUMNS)
 
 #: statements per validation batch and store transaction.
 BATCH_SIZE = 5000
-#: processes that parse and validate while this one stores (the demo machine has 2 cores).
-VALIDATION_WORKERS = 1
+#: processes that parse, validate, prepare and flatten while this one stores (one per core).
+VALIDATION_WORKERS = DEFAULT_WORKERS
 
 Progress = Callable[[int], None]
+Stored = Callable[[list[StatementRecord], Prepared], None]
 
 
 @dataclass
@@ -62,66 +68,12 @@ class LoadReport:
         return dict(self.__dict__)
 
 
-def _line_batches(directory: Path, size: int) -> Iterator[list[str]]:
-    with (directory / STATEMENTS_FILE).open(encoding="utf-8") as handle:
-        lines = (line for line in handle if line.strip())
-        while chunk := list(islice(lines, size)):
-            yield chunk
-
-
-Checked = tuple[list[dict[str, Any]] | None, tuple[str, list[tuple[str, str, str]]] | None]
-
-
-def parse_and_validate(lines: list[str]) -> Checked:
-    """Parse and validate one batch of JSON lines (run in a worker process): (batch, error)."""
-    try:
-        return validate_statements([json.loads(line) for line in lines], "1.0.3"), None
-    except StatementValidationError as exc:
-        return None, (exc.message, [(e.path, e.rule, e.message) for e in exc.errors])
-
-
-def _batch_of(checked: Checked) -> list[dict[str, Any]]:
-    batch, error = checked
-    if error is not None:
-        raise StatementValidationError(error[0], [FieldError(*e) for e in error[1]])
-    assert batch is not None
-    return batch
-
-
-def validated_batches(
-    directory: Path, size: int, workers: int = VALIDATION_WORKERS
-) -> Iterator[list[dict[str, Any]]]:
-    """The statements of ``directory``, parsed and validated, in batches of ``size``.
-
-    With ``workers`` > 0 the parsing and validation run in that many worker processes, a few
-    batches ahead of the caller (who stores them meanwhile); 0 runs them in this process.
-    """
-    batches = _line_batches(directory, size)
-    if workers <= 0:
-        for lines in batches:
-            yield _batch_of(parse_and_validate(lines))
-        return
-    context = multiprocessing.get_context("spawn")  # no fork of open stores or threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[Checked]] = deque()
-        for lines in batches:
-            pending.append(pool.submit(parse_and_validate, lines))
-            if len(pending) > workers + 1:
-                yield _batch_of(pending.popleft().result())
-        while pending:
-            yield _batch_of(pending.popleft().result())
-
-
-def store_valid(store: Any, batch: list[dict[str, Any]], authority: dict[str, Any]) -> list[Any]:
-    """Prepare and store validated statements as ``POST /xapi/statements`` does; the new ones."""
-    now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
-    records = prepare_batch(batch, authority=authority, api_version="1.0.3", now_us=now_us)
-    return store_batch(store, records)
-
-
 def store_chunk(store: Any, chunk: list[dict[str, Any]], authority: dict[str, Any]) -> list[Any]:
     """Validate, prepare and store one batch as ``POST /xapi/statements`` does; the new records."""
-    return store_valid(store, validate_statements(chunk, "1.0.3"), authority)
+    now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
+    valid = validate_statements(chunk, API_VERSION)
+    records = prepare_batch(valid, authority=authority, api_version=API_VERSION, now_us=now_us)
+    return store_batch(store, records)
 
 
 def load_statements(
@@ -131,23 +83,26 @@ def load_statements(
     *,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
-    stored: Callable[[list[Any]], None] | None = None,
+    stored: Stored | None = None,
     workers: int = VALIDATION_WORKERS,
+    secret: bytes = b"",
 ) -> tuple[int, int]:
     """Validate, prepare and store every statement; return (read, inserted).
 
-    ``stored`` receives each batch of records the store inserted (with their ``seq``);
-    ``workers`` is the number of validation processes (see :func:`validated_batches`).
+    ``stored`` receives each batch of records the store inserted (with their ``seq``) and the
+    prepared batch they came from (its ``statements_all`` rows, flattened with ``secret``);
+    ``workers`` is the number of worker processes (see :func:`prepared_batches`).
     """
     read = inserted = 0
-    for batch in validated_batches(directory, batch_size, workers):
-        fresh = store_valid(store, batch, authority)
-        if stored is not None and fresh:
-            stored(fresh)
-        inserted += len(fresh)
-        read += len(batch)
-        if progress is not None:
-            progress(len(batch))
+    with gc_paused():  # unpickling batches is most of this process's work (see gc_paused)
+        for prepared in prepared_batches(directory, batch_size, secret, authority, workers):
+            fresh = store_batch(store, prepared.records)
+            if stored is not None and fresh:
+                stored(fresh, prepared)
+            inserted += len(fresh)
+            read += len(prepared.records)
+            if progress is not None:
+                progress(len(prepared.records))
     return read, inserted
 
 
@@ -168,11 +123,19 @@ class WarehouseAppender:
         for batch in self.store.iter_since(self.last, BATCH_SIZE):
             self._append(batch)
 
-    def __call__(self, records: list[StatementRecord]) -> None:
-        """Append ``records`` (just stored), or catch up from the store if others came between."""
+    def __call__(self, records: list[StatementRecord], prepared: Prepared | None = None) -> None:
+        """Append ``records`` (just stored), or catch up from the store if others came between.
+
+        With ``prepared`` (the batch the records came from) its flattened rows are appended
+        instead of flattening the records again.
+        """
         seqs = [r.seq for r in records]
         if seqs == list(range(self.last + 1, self.last + 1 + len(seqs))):
-            self._append(records)
+            if prepared is None:
+                self._append(records)
+            else:
+                append_rows(self.conn, settle(prepared.flat, records), prepared.flat.actors)
+                self.last = records[-1].seq
         else:  # someone else stored statements in between: read them in seq order
             self._catch_up()
 
@@ -239,8 +202,8 @@ def load_all_statements(
     with warehouse.write() as conn:
         append = WarehouseAppender(store, conn, secret)
 
-        def stored(records: list[Any]) -> None:
-            append(records)
+        def stored(records: list[Any], prepared: Prepared) -> None:
+            append(records, prepared)
             if refresh_progress is not None:
                 refresh_progress(len(records))
 
@@ -252,6 +215,7 @@ def load_all_statements(
             progress=progress,
             stored=stored,
             workers=workers,
+            secret=secret,
         )
         append.finish()
         mark_demo(conn, truth.get("seed"), date.fromisoformat(truth["window"]["end"]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 MAX_PRECISION = 1e6  # alpha + beta (or the gamma shape) when units show no over-dispersion
 
@@ -74,6 +74,36 @@ def _moments_beta(x: NDArray[np.float64], n: NDArray[np.float64]) -> tuple[float
     return mu, float(np.clip(mu * (1 - mu) / excess - 1, 0.5, MAX_PRECISION))
 
 
+class _BetaBinomialNll:
+    """Negative beta-binomial log-likelihood of (logit mean, log precision) and its gradient.
+
+    Written with ``gammaln``/``betaln``/``digamma`` directly (the same value as
+    ``-stats.betabinom.logpmf(...).sum()``, binomial coefficients included) so that one
+    evaluation costs a few vector operations and the optimiser needs no finite differences:
+    the model run fits one prior per competency and month.
+    """
+
+    def __init__(self, x: NDArray[np.float64], n: NDArray[np.float64]) -> None:
+        self.x, self.n = x, n
+        self.log_choose = float(
+            (special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)).sum()
+        )
+
+    def __call__(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        """(nll, gradient) at ``theta`` = (logit mu, log kappa)."""
+        x, n = self.x, self.n
+        mu = 1 / (1 + np.exp(-theta[0]))
+        kappa = np.exp(theta[1])
+        a, b = mu * kappa, (1 - mu) * kappa
+        ll = self.log_choose + float((special.betaln(x + a, n - x + b)).sum())
+        ll -= len(n) * float(special.betaln(a, b))
+        common = len(n) * special.digamma(kappa) - float(special.digamma(n + kappa).sum())
+        d_a = float(special.digamma(x + a).sum()) - len(n) * special.digamma(a) + common
+        d_b = float(special.digamma(n - x + b).sum()) - len(n) * special.digamma(b) + common
+        grad = np.array([(d_a - d_b) * kappa * mu * (1 - mu), d_a * a + d_b * b])
+        return -ll, -grad
+
+
 def fit_beta_binomial(successes: ArrayLike, n: ArrayLike) -> BetaPrior:
     """Fit Beta(alpha, beta) across units by marginal maximum likelihood.
 
@@ -89,14 +119,11 @@ def fit_beta_binomial(successes: ArrayLike, n: ArrayLike) -> BetaPrior:
     if len(ns) < 2:
         return BetaPrior(mu0 * kappa0, (1 - mu0) * kappa0)
 
-    def nll(theta: NDArray[np.float64]) -> float:
-        mu = 1 / (1 + np.exp(-theta[0]))
-        kappa = np.exp(theta[1])
-        return -float(stats.betabinom.logpmf(x, ns, mu * kappa, (1 - mu) * kappa).sum())
-
     start = np.array([np.log(mu0 / (1 - mu0)), np.log(kappa0)])
     bounds = [(-12.0, 12.0), (np.log(0.05), np.log(MAX_PRECISION))]
-    res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
+    res = optimize.minimize(
+        _BetaBinomialNll(x, ns), start, method="L-BFGS-B", jac=True, bounds=bounds
+    )
     mu = float(1 / (1 + np.exp(-res.x[0])))
     kappa = float(np.exp(res.x[1]))
     return BetaPrior(mu * kappa, (1 - mu) * kappa)

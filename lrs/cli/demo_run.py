@@ -8,7 +8,9 @@ generator version are unchanged. Each step reports through :class:`lrs.cli.progr
 
 from __future__ import annotations
 
+import itertools
 import json
+import resource
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +19,7 @@ from typing import Any
 
 from analytics.demo.generate import GENERATE_STEPS, GENERATOR_VERSION, STATEMENTS_FILE, generate
 from analytics.demo_load import IMPORT_ORDER, load_all_statements, load_imports, truth_of
+from analytics.demo_pipeline import gc_paused
 from analytics.model_settings import from_settings
 from analytics.resources import secret_for, warehouse_for
 from analytics.run_models import run_models
@@ -79,7 +82,7 @@ def demo_source(data_dir: Path, steps: Steps, size: DemoSize) -> Path:
         steps.emit(f"generate: reusing {source} (seed {DEMO_SEED}, generator v{GENERATOR_VERSION})")
         steps.timings["generate"] = 0.0
         return source
-    with steps.step("generate", GENERATE_STEPS) as update:
+    with steps.step("generate", GENERATE_STEPS) as update, gc_paused():
         generate(source, seed=DEMO_SEED, progress=update, **size.kwargs())
     (source / "demo-stamp.json").write_text(json.dumps(_stamp(size)))
     return source
@@ -102,6 +105,13 @@ def demo_credential(store: Any, data_dir: Path) -> tuple[str, str]:
     return DEMO_KEY, secret
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def first_run(settings: Settings, steps: Steps, size: DemoSize = DemoSize()) -> tuple[str, str]:
     """Load the demo hospital into the ordinary store and warehouse; the demo admin credential."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -110,19 +120,29 @@ def first_run(settings: Settings, steps: Steps, size: DemoSize = DemoSize()) -> 
     store = open_store(settings.resolved_store_url)
     store.init()
     warehouse, secret = warehouse_for(settings), secret_for(settings)
+    cpu = [cpu_seconds()]
     try:
         with steps.heartbeat():
             source = demo_source(settings.data_dir, steps, size)
+            cpu.append(cpu_seconds())
             truth = truth_of(source)
             end = date.fromisoformat(truth["window"]["end"])
             with steps.step("imports", len(IMPORT_ORDER), "files") as update:
                 load_imports(warehouse, source, secret, end, update)
+            cpu.append(cpu_seconds())
             total = int(truth["counts"]["statements"])
             with steps.step("statements (validate, store, warehouse)", total, "statements") as up:
                 authority = authority_for("demo-loader", "lrs demo first run")
                 load_all_statements(store, warehouse, source, secret, authority, progress=up)
+            cpu.append(cpu_seconds())
             with steps.step("models", 3) as update:
                 run_models(warehouse, end, *from_settings(settings), progress=update)
+            cpu.append(cpu_seconds())
+            spent = [f"{b - a:.1f}" for a, b in itertools.pairwise(cpu)]
+            steps.emit(
+                "CPU seconds of generate, imports, statements, models, this process and "
+                "its workers: " + ", ".join(spent)
+            )
         key_secret = demo_credential(store, settings.data_dir)
         ensure_demo_leader(store, system_clock_us())
     finally:

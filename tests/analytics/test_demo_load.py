@@ -63,7 +63,7 @@ def _table(wh: Warehouse) -> list[tuple[Any, ...]]:
         return conn.execute(COMPARED).fetchall()
 
 
-@pytest.mark.parametrize("workers", [0, 1])
+@pytest.mark.parametrize("workers", [0, 2])
 def test_direct_load_equals_store_then_refresh(tmp_path: Path, workers: int) -> None:
     source = _source(tmp_path / "h", 60)
     direct_store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
@@ -106,13 +106,13 @@ def test_statements_of_another_writer_between_batches_are_caught_up(tmp_path: Pa
         append = WarehouseAppender(store, conn, SECRET)
         batches: list[list[int]] = []
 
-        def stored(records: list[Any]) -> None:
+        def stored(records: list[Any], prepared: Any) -> None:
             batches.append([r.seq for r in records])
-            append(records)
+            append(records, prepared)
             if len(batches) == 1:  # another writer stores 4 statements between two batches
                 store_chunk(store, other, AUTH)
 
-        load_statements(store, source, AUTH, batch_size=10, stored=stored, workers=0)
+        load_statements(store, source, AUTH, batch_size=10, stored=stored, workers=0, secret=SECRET)
         append.finish()
     assert batches[1][0] == 15  # the loader's second batch did not follow on from seq 10
     with wh.read() as conn:
@@ -131,3 +131,28 @@ def test_a_bad_statement_stops_the_load_with_its_path(tmp_path: Path, workers: i
     with pytest.raises(StatementValidationError) as caught:
         load_statements(store, source, AUTH, batch_size=10, workers=workers)
     assert [e.path for e in caught.value.errors] == ["$[4].verb.id"]
+
+
+def test_a_resumed_load_appends_only_what_it_stored(tmp_path: Path) -> None:
+    """Statements stored by an interrupted run are skipped, and each row keeps its own seq."""
+    source = _source(tmp_path / "h", 40)
+    first = [
+        json.loads(line) for line in (source / "statements.jsonl").read_text().splitlines()[:10]
+    ]
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.init()
+    store_chunk(store, first[3:], AUTH)  # the interrupted run stored these, out of order
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    counts = load_all_statements(store, wh, source, SECRET, AUTH, batch_size=25, workers=0)
+    assert counts == (46, 39)
+    plain_store = open_store(f"sqlite:///{tmp_path / 'b.db'}")
+    plain_store.init()
+    store_chunk(plain_store, first[3:], AUTH)
+    load_statements(plain_store, source, AUTH, batch_size=25, workers=0)
+    plain = Warehouse(tmp_path / "b" / "wh.duckdb")
+    refresh(plain_store, plain, SECRET)
+    assert _table(wh) == _table(plain)
+    with wh.read() as conn:
+        pairs = conn.execute("SELECT statement_id, seq FROM statements_all ORDER BY seq").fetchall()
+    stored = {r.id: r.seq for r in store.get_by_ids([sid for sid, _ in pairs]).values()}
+    assert pairs == sorted(stored.items(), key=lambda kv: kv[1])

@@ -74,3 +74,36 @@ def test_rates_per_thousand_and_shrinkage():
 def test_no_events_still_fits():
     prior = fit_gamma_poisson([0, 0, 0], [100, 200, 300])
     assert prior.mean > 0
+
+
+def test_beta_binomial_likelihood_and_gradient_are_exact():
+    """The hand-written likelihood equals scipy's, and its gradient a finite difference."""
+    from scipy import optimize, stats
+
+    from analytics.stats.shrinkage import _BetaBinomialNll
+
+    rng = np.random.default_rng(11)
+    n = rng.integers(0, 40, size=15).astype(float)
+    x = rng.binomial(n.astype(int), 0.8).astype(float)
+    nll = _BetaBinomialNll(x, n)
+    for theta in (np.array([1.2, 2.0]), np.array([-0.5, 4.0]), np.array([2.5, 0.3])):
+        mu, kappa = 1 / (1 + np.exp(-theta[0])), np.exp(theta[1])
+        expected = -stats.betabinom.logpmf(x, n, mu * kappa, (1 - mu) * kappa).sum()
+        value, grad = nll(theta)
+        assert value == pytest.approx(expected, rel=1e-12)
+        numeric = optimize.approx_fprime(theta, lambda t: nll(t)[0], 1e-7)
+        assert grad == pytest.approx(numeric, rel=1e-4, abs=1e-4)
+
+
+def test_beta_binomial_fit_reaches_the_likelihood_maximum():
+    """No nearby point of (logit mean, log precision) has a higher likelihood than the fit."""
+    from analytics.stats.shrinkage import _BetaBinomialNll
+
+    rng = np.random.default_rng(12)
+    n = rng.integers(5, 40, size=12).astype(float)
+    x = rng.binomial(n.astype(int), rng.beta(8, 2, size=12)).astype(float)
+    prior = fit_beta_binomial(x, n)
+    best = np.array([np.log(prior.alpha / prior.beta), np.log(prior.alpha + prior.beta)])
+    nll = _BetaBinomialNll(x, n)
+    for step in ((0.05, 0), (-0.05, 0), (0, 0.05), (0, -0.05)):
+        assert nll(best)[0] <= nll(best + np.array(step))[0] + 1e-9
