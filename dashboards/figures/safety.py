@@ -143,7 +143,8 @@ def funnel(depts: pl.DataFrame) -> Fig:
                 y=-0.42,
             )
         ],
-        meta={"narrow": {"margin": {"l": 50, "r": 20, "b": 230}, "height": 560}},
+        # narrow: a taller plot so the legend (y -0.18 of it) clears the x-axis title
+        meta={"narrow": {"margin": {"l": 50, "r": 20, "b": 230}, "height": 640}},
     )
     return figure(data, layout)
 
