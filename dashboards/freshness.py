@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-LABELS = {"refresh": "refresh", "models": "model run", "alerts": "alerts"}
+LABELS = {"refresh": "refresh", "models": "model run", "alerts": "alert run"}
 
 
 @dataclass(frozen=True)

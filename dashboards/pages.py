@@ -121,15 +121,17 @@ def _figure_json(fig: Any) -> Markup:
 
 
 def _options(r: Reader, viewer: Viewer) -> dict[str, list[str]]:
+    """The filter pickers' choices, and (for a unit-scoped viewer) the names of their units."""
     where, params = scope_where(viewer.scope)
     rows = (
-        r.rows(f"SELECT DISTINCT site, service_line FROM departments d WHERE {where}", params)
+        r.rows(f"SELECT site, service_line, name FROM departments d WHERE {where}", params)
         if r.has("departments")
         else []
     )
     return {
-        "sites": sorted({str(s) for s, _ in rows if s}),
-        "service_lines": sorted({str(s) for _, s in rows if s}),
+        "sites": sorted({str(s) for s, _, _ in rows if s}),
+        "service_lines": sorted({str(s) for _, s, _ in rows if s}),
+        "units": [] if viewer.scope.all else sorted({str(n) for _, _, n in rows if n}),
     }
 
 
@@ -138,6 +140,7 @@ def _message(title: str, text: str, status: int, viewer: Viewer | None = None) -
         "dashboards/message.html",
         title=title,
         text=text,
+        error=status >= 400,
         viewer=viewer,
         **_chrome(Filters(), {}, False),
     )

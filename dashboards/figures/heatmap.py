@@ -128,7 +128,9 @@ def _groups(
                     "text": f"<b>{labels[start]}</b>",
                     "showarrow": False,
                 }
-                room = max(2, (k - start) * 3)  # about 3 bold characters per column fit
+                # the grid is at least ~600 px wide (a phone draws it 1000 px wide on request) and
+                # a bold character takes ~9 px: a few columns leave room for whole names
+                room = max(2, (k - start) * 600 // (len(labels) * 9))
                 if len(labels[start]) > room:  # too narrow: shorten, full name on hover
                     note.update(
                         text=f"<b>{labels[start][: room - 1]}…</b>", hovertext=labels[start]

@@ -143,7 +143,8 @@ def funnel(depts: pl.DataFrame) -> Fig:
                 y=-0.42,
             )
         ],
-        meta={"narrow": {"margin": {"l": 50, "r": 20, "b": 230}, "height": 560}},
+        # narrow: a taller plot so the legend (y -0.18 of it) clears the x-axis title
+        meta={"narrow": {"margin": {"l": 50, "r": 20, "b": 230}, "height": 640}},
     )
     return figure(data, layout)
 
@@ -226,6 +227,15 @@ def rate_and_gap(series: pl.DataFrame, lag_months: int, method: str) -> Fig:
         margin={"l": 60, "r": 60, "t": 100, "b": 120},
         shapes=shapes,
         annotations=notes,
+        # narrow: the legend wraps to three lines, so it goes to the figure's foot (above the
+        # plot it covered the wrapped title)
+        meta={
+            "narrow": {
+                "legend": {"yref": "container", "y": 0, "yanchor": "bottom"},
+                "margin": {"l": 50, "r": 50, "t": 70, "b": 200},
+                "height": 580,
+            }
+        },
     )
     return figure(data, layout)
 

@@ -212,18 +212,22 @@ def decomposition(drops: pl.DataFrame) -> Fig:
                 "hovertemplate": f"{label}: %{{x:.0f}} staff<extra>%{{y}}</extra>",
             }
         )
-    layout = base_layout("What each flagged drop is made of (staff)", 220 + 56 * drops.height)
+    height = 220 + 56 * drops.height
+    layout = base_layout("What each flagged drop is made of (staff)", height)
     layout.update(
         barmode="stack",
         xaxis={
-            "title": {"text": "Required staff not compliant, by reason (count)"},
+            "title": {"text": "Required staff not compliant (count)"},
             "tickformat": ",d",
             "dtick": max(1, math.ceil(_largest(drops, parts) / 8)),
         },
         yaxis={"autorange": "reversed"},
-        margin={"l": 20, "r": 20, "t": 60, "b": 90},
-        legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
-        meta={"narrow": {"margin": {"l": 4, "r": 8, "b": 140}, "legend": {"y": -0.3}}},
+        margin={"l": 20, "r": 20, "t": 60, "b": 100},
+        # the legend sits at the figure's foot, under the axis title (a plot-relative y put it
+        # on top of the title when one drop makes the plot short)
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
+        # narrow: the legend stacks one reason a line (six lines), under the axis title
+        meta={"narrow": {"margin": {"l": 4, "r": 8, "b": 200}, "height": height + 100}},
     )
     layout["yaxis"]["automargin"] = True
     return figure(data, layout)

@@ -132,10 +132,14 @@ def init_hooks() -> Hooks:
     return found
 
 
+SIGNED_OUT_URL = "/dashboards/sign-in?signed-out=1"
+
+
 def _form(error: str = "", status: int = 200) -> Response:
     html = render_template(
         "dashboards/signin.html",
         error=error,
+        notice="You have signed out." if "signed-out" in request.args and not error else "",
         csrf_token=csrf_token(),
         next=_safe_next(request.values.get("next", "")),
         action="/dashboards/sign-in",
@@ -216,10 +220,10 @@ def sign_out() -> Any:
     key = session.get("viewer_key")
     record = end_current_session()
     if record is not None:
-        return redirect(after_sign_out(record) or "/dashboards/sign-in", code=303)
+        return redirect(after_sign_out(record) or SIGNED_OUT_URL, code=303)
     if isinstance(key, str):
         audit_event("dashboard.sign_out", {}, actor=key)
-    return redirect("/dashboards/sign-in", code=303)
+    return redirect(SIGNED_OUT_URL, code=303)
 
 
 def _audit(viewer: Viewer, action: str, detail: dict[str, Any]) -> None:

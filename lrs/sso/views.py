@@ -66,6 +66,7 @@ def _page(status: int, title: str, text: str) -> Response:
         "dashboards/message.html",
         title=title,
         text=text,
+        error=status >= 400,
         viewer=None,
         nav=(),
         demo=False,

@@ -118,6 +118,14 @@ for (const el of document.querySelectorAll('[data-figure]')) {
           && b.top < a.bottom - 1) { overlaps++; }
     }
   }
+  // the legend must not sit on the title or an axis title (a plot-relative y does, in short plots)
+  const legend = el.querySelector('.legend');
+  const lbox = legend ? legend.getBoundingClientRect() : null;
+  for (const t of el.querySelectorAll('.gtitle, .xtitle, .ytitle, .y2title')) {
+    const r = t.getBoundingClientRect();
+    if (lbox && r.width > 0 && lbox.left < r.right - 1 && r.left < lbox.right - 1
+        && lbox.top < r.bottom - 1 && r.top < lbox.bottom - 1) { overlaps++; }
+  }
   out.push({id: el.id, svg: svg.width, left: svg.left, right: svg.right, boxl: box.left,
             boxr: box.right, plot: size.w, overlaps: overlaps});
 }

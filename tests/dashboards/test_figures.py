@@ -67,7 +67,8 @@ def test_heatmap_cells_markers_groups_and_meta() -> None:
     layout = fig["layout"]
     assert layout["meta"] == {"departments": ["D1", "D2", "D3"], "competencies": ["C1", "C2"]}
     labels = [a["text"] for a in layout["annotations"]]
-    assert "<b>Medicine</b>" in labels and "<b>Surgery</b>" in labels and "<b>cl…</b>" in labels
+    assert "<b>Medicine</b>" in labels and "<b>Surgery</b>" in labels
+    assert "<b>clinical</b>" in labels  # two columns: room for the whole name
     assert len(layout["shapes"]) == 2  # one service-line and one category separator
     assert "n required = %{customdata[2]}" in main["hovertemplate"]
     assert main["customdata"][0][0][4] == "60% to 80%"
@@ -338,7 +339,7 @@ def test_every_figure_passes_plotly_validation() -> None:
 def test_narrow_column_groups_are_shortened_so_labels_never_overlap() -> None:
     from dashboards.figures.heatmap import _groups
 
-    _shapes, notes = _groups(["privacy", "clinical", "clinical", "clinical", "clinical"], False)
+    _shapes, notes = _groups(["privacy"] + ["clinical"] * 19, False)  # 20 narrow columns
     narrow, wide = notes
     assert narrow["text"] == "<b>pr…</b>" and narrow["hovertext"] == "privacy"
     assert wide["text"] == "<b>clinical</b>" and "textangle" not in narrow

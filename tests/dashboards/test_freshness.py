@@ -25,7 +25,7 @@ def test_ago_and_lines() -> None:
         "Last refresh 12 min ago",
         [
             "The last scheduled model run failed; figures may be out of date.",
-            "The scheduled alerts is overdue; figures may be out of date.",
+            "The scheduled alert run is overdue; figures may be out of date.",
         ],
     )
 

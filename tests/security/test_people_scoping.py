@@ -154,3 +154,21 @@ def test_small_cells_stay_suppressed_for_a_scoped_viewer(scoped_app: Flask) -> N
     counts = [r[c] for r in rates for c in ("harm_events", "near_misses")]
     assert all(n is None or n == 0 or n >= 11 for n in counts)
     assert any(n is None for n in counts)  # the planted small counts were there, and hidden
+
+
+def test_scoped_pages_say_which_units_and_drop_one_choice_pickers(scoped_app: Flask) -> None:
+    """A one-department person is told their unit; no "All sites" picker offers one choice."""
+    add_person(scoped_app, "one@example.org", ("viewer",), Scope(departments=(MINE,)))
+    add_person(scoped_app, "all@example.org", ("viewer",), Scope(all=True))
+    client = scoped_app.test_client()
+    assert sign_in(client, "one@example.org").status_code == 303
+    for path in ("/dashboards/", "/dashboards/heatmap", f"/dashboards/department/{MINE}"):
+        html = client.get(path).get_data(as_text=True)
+        assert f"<strong>Your units:</strong> {NAMES[MINE]}</p>" in html, path
+        assert 'id="f-site"' not in html and "All sites" not in html, path
+    refused = client.get("/dashboards/department/D1").get_data(as_text=True)
+    assert 'class="message error"' in refused
+    everyone = scoped_app.test_client()
+    assert sign_in(everyone, "all@example.org").status_code == 303
+    html = everyone.get("/dashboards/heatmap").get_data(as_text=True)
+    assert "Your units:" not in html and "All sites" in html  # the whole hospital: pickers stay

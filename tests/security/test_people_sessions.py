@@ -114,7 +114,9 @@ def test_sign_out_is_real_and_csrf_checked(app: Flask) -> None:
     assert _signed_in(client)
     token = csrf(client, "/dashboards/heatmap")
     resp = client.post("/dashboards/sign-out", data={"csrf_token": token})
-    assert resp.status_code == 303 and resp.headers["Location"].endswith("/dashboards/sign-in")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(
+        "/dashboards/sign-in?signed-out=1"
+    )
     thief = app.test_client()
     with thief.session_transaction() as sess:
         sess.update(copied)  # a copy of the signed cookie taken before sign-out

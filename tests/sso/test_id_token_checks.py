@@ -289,4 +289,6 @@ def test_sign_out_without_end_session_endpoint_stays_local(
     client = rp_app.test_client()
     csrf = _signed_in(client, fake_provider)
     resp = client.post("/dashboards/sign-out", data={"csrf_token": csrf})
-    assert resp.status_code == 303 and resp.headers["Location"] == "/dashboards/sign-in"
+    assert (
+        resp.status_code == 303 and resp.headers["Location"] == "/dashboards/sign-in?signed-out=1"
+    )
