@@ -17,6 +17,7 @@ from flask import Response, g, redirect, render_template, request, url_for
 from dashboards.data import NoData
 from dashboards.filters import Filters
 from dashboards.pages import _chrome, _message, bp, hooks
+from dashboards.queries.common import scope_where
 from statements.alerts.model import KINDS, Subscription
 from statements.alerts.spec import LISTS, new_subscription
 from statements.errors import BadRequest
@@ -48,13 +49,18 @@ def _csrf_ok() -> bool:
 
 
 def _choices() -> dict[str, list[tuple[str, str]]]:
+    """Departments (only those in the viewer's scope) and competencies for the form."""
     out: dict[str, list[tuple[str, str]]] = {"departments": [], "competencies": []}
+    where, params = scope_where(g.dash_viewer.scope)
     try:
         with hooks().source.reader() as r:
             if r.has("departments"):
                 out["departments"] = [
                     (str(a), str(b))
-                    for a, b in r.rows("SELECT department_id, name FROM departments ORDER BY 2")
+                    for a, b in r.rows(
+                        f"SELECT department_id, name FROM departments d WHERE {where} ORDER BY 2",
+                        params,
+                    )
                 ]
             if r.has("competencies"):
                 out["competencies"] = [
@@ -89,6 +95,26 @@ def alerts() -> Any:
     return _page(store.list_subscriptions(owner=g.dash_viewer.key))
 
 
+def _pin_to_scope(spec: dict[str, Any]) -> str:
+    """Keep a unit-scoped person's subscription inside their units; an error text or "".
+
+    A person who sees every unit subscribes as they like. Anyone else names only departments
+    in their scope, and a subscription that names none is pinned to the departments in scope
+    now (alerts carry department-level evidence; a scoped person must not get other units').
+    """
+    scope = g.dash_viewer.scope
+    if scope.all:
+        return ""
+    mine = {d for d, _ in _choices()["departments"]}
+    asked = set(spec.get("departments", ()))
+    if asked - mine:
+        return "You can subscribe only to departments in your units."
+    if not mine:
+        return "No department is in your units yet, so there is nothing to subscribe to."
+    spec["departments"] = sorted(asked or mine)
+    return ""
+
+
 def _spec() -> dict[str, Any]:
     form = request.form
     spec: dict[str, Any] = {
@@ -115,9 +141,13 @@ def alerts_subscribe() -> Any:
     store, viewer = _store(), g.dash_viewer
     if store is None or not _csrf_ok():
         return _message("Bad request", "The form expired; please reload the page.", 400, viewer)
+    spec = _spec()
+    outside = _pin_to_scope(spec)
+    if outside:
+        return _page(store.list_subscriptions(owner=viewer.key), outside, 403)
     try:
         sub = new_subscription(
-            _spec(),
+            spec,
             owner=viewer.key,
             now_us=int(hooks().now().timestamp() * 1e6),
             may_staff=viewer.can_staff,

@@ -25,7 +25,13 @@ from tests.security.test_route_authz import PUBLIC
 
 MINE = "D2"
 NAMES = {f"D{i}": f"Ward {chr(64 + i)}" for i in range(1, 7)}  # D1 → Ward A …
-ARGS = {"kind": "staff", "department_id": MINE, "filename": "x.css", "name": "dest1"}
+ARGS = {
+    "kind": "staff",
+    "department_id": MINE,
+    "filename": "x.css",
+    "name": "dest1",
+    "sub_id": "s1",
+}
 # query strings that reach the staff rows, clearance lists and per-department filters
 EXTRA = [
     "/dashboards/expiry?task_id=T2",
@@ -172,3 +178,29 @@ def test_scoped_pages_say_which_units_and_drop_one_choice_pickers(scoped_app: Fl
     assert sign_in(everyone, "all@example.org").status_code == 303
     html = everyone.get("/dashboards/heatmap").get_data(as_text=True)
     assert "Your units:" not in html and "All sites" in html  # the whole hospital: pickers stay
+
+
+def test_alert_subscriptions_stay_inside_the_persons_units(scoped_app: Flask) -> None:
+    """A unit manager cannot subscribe to another unit's alerts; a subscription naming no
+    department is pinned to theirs (alerts carry department-level evidence)."""
+    from statements.alerts.store import alerts_store
+    from tests.security.people_helpers import csrf
+
+    add_person(scoped_app, "m@example.org", ("viewer",), Scope(departments=(MINE,)))
+    client = scoped_app.test_client()
+    assert sign_in(client, "m@example.org").status_code == 303
+    form = {"channel": "email", "target": "m@example.org", "immediate": "on"}
+    other = client.post(
+        "/dashboards/alerts",
+        data={**form, "departments": "D1", "csrf_token": csrf(client, "/dashboards/alerts")},
+    )
+    assert other.status_code == 403
+    mine = client.post(
+        "/dashboards/alerts", data={**form, "csrf_token": csrf(client, "/dashboards/alerts")}
+    )
+    assert mine.status_code == 303
+    with scoped_app.app_context():
+        from lrs.extensions import services
+
+        subs = alerts_store(services(scoped_app).store).list_subscriptions()
+    assert [s.departments for s in subs] == [(MINE,)]
