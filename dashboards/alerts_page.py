@@ -36,6 +36,18 @@ KIND_LABELS = {
 }
 
 
+#: ticked on the form: the flags and a broken schedule. The forecast and cliff kinds fire far
+#: more often (hundreds in a demo half-year), so a leader opts into them.
+DEFAULT_KINDS = (
+    "flag_priority",
+    "flag_declining",
+    "flag_low",
+    "flag_escalated",
+    "step_failed",
+    "step_overdue",
+)
+
+
 def _store() -> Any:
     opener = hooks().alerts_store
     if opener is None:
@@ -79,6 +91,7 @@ def _page(mine: list[Subscription], error: str = "", status: int = 200) -> Respo
         subs=mine,
         error=error,
         kinds=[(k, KIND_LABELS.get(k, k)) for k in KINDS],
+        default_kinds=DEFAULT_KINDS,
         choices=_choices(),
         viewer=g.dash_viewer,
         **_chrome(Filters(), {}, False),

@@ -86,3 +86,19 @@ def test_only_the_owner_removes(
         f"/dashboards/alerts/{sub.id}/remove", data={"csrf_token": _token(reader_client)}
     )
     assert resp.status_code == 404 and len(_subs(dash_app)) == 1
+
+
+def test_the_form_ticks_the_flag_and_schedule_kinds_only(reader_client: FlaskClient) -> None:
+    """The frequent forecast and cliff events are opt-in; flags and a broken schedule are not."""
+    import re
+
+    text = reader_client.get("/dashboards/alerts").get_data(as_text=True)
+    ticked = set(re.findall(r'name="kinds" value="([a-z_]+)" checked', text))
+    assert ticked == {
+        "flag_priority",
+        "flag_declining",
+        "flag_low",
+        "flag_escalated",
+        "step_failed",
+        "step_overdue",
+    }

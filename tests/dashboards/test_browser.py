@@ -22,6 +22,7 @@ PAGES = {
     "protocols": "/dashboards/protocols",
     "content": "/dashboards/content",
     "safety": "/dashboards/safety",
+    "alerts": "/dashboards/alerts",
 }
 
 pytestmark = pytest.mark.skipif(
