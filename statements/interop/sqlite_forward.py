@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-from statements.errors import Conflict, StoreUnavailable
 from statements.interop.model import DeadLetter, Destination
-from statements.store.sqlite import SQLiteStore
+from statements.store.sqlite_side import SQLiteSideTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS forward_destinations (
@@ -38,41 +35,12 @@ CREATE TABLE IF NOT EXISTS statement_provenance (
 _DEAD_COLS = "name, statement_id, seq, error, attempts, at_us, state"
 
 
-class SQLiteForward:
+class SQLiteForward(SQLiteSideTables):
     """The forwarding tables of a :class:`SQLiteStore` (same file, same write lock)."""
 
-    def __init__(self, store: SQLiteStore) -> None:
-        self.store = store
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self.store._write_lock:
-            conn = self.store._conn()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.IntegrityError):
-                    raise Conflict("a destination with this name already exists") from exc
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreUnavailable(f"store write failed: {exc}") from exc
-                raise
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        try:
-            return self.store._conn().execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"store read failed: {exc}") from exc
-
-    def init(self) -> None:
-        """Create the tables (idempotent)."""
-        try:
-            self.store._conn().executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot initialise forwarding: {exc}") from exc
+    SCHEMA = SCHEMA
+    FEATURE = "forwarding"
+    CONFLICT = "a destination with this name already exists"
 
     # -- destinations ------------------------------------------------------------------------
     def add_destination(self, dest: Destination) -> None:
