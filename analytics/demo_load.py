@@ -28,12 +28,11 @@ from analytics.demo_pipeline import (
     API_VERSION,
     DEFAULT_WORKERS,
     Prepared,
-    append_rows,
     gc_paused,
     prepared_batches,
     settle,
 )
-from analytics.etl import finish, load_batch, watermark
+from analytics.etl import append_flat, finish, load_batch, watermark
 from analytics.imports.load import import_file
 from analytics.warehouse import Connection, Warehouse
 from statements.ingest import prepare_batch, store_batch
@@ -134,7 +133,7 @@ class WarehouseAppender:
             if prepared is None:
                 self._append(records)
             else:
-                append_rows(self.conn, settle(prepared.flat, records), prepared.flat.actors)
+                append_flat(self.conn, settle(prepared.flat, records), prepared.flat.actors)
                 self.last = records[-1].seq
         else:  # someone else stored statements in between: read them in seq order
             self._catch_up()

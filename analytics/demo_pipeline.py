@@ -31,7 +31,6 @@ import polars as pl
 
 from analytics.demo.generate import STATEMENTS_FILE
 from analytics.flatten import Flattened, flatten_python
-from analytics.warehouse import Connection
 from statements import jsonenc
 from statements.errors import FieldError, StatementValidationError
 from statements.ingest import prepare_batch
@@ -175,27 +174,3 @@ def settle(flat: Flattened, fresh: Sequence[StatementRecord]) -> pl.DataFrame:
         stored.cast(pl.Datetime("us", "UTC")),
         pl.Series("voided", [bool(r.voided) for r in fresh], dtype=pl.Boolean),
     )
-
-
-def append_rows(conn: Connection, frame: pl.DataFrame, actors: dict[str, str]) -> int:
-    """Append flattened rows, apply their voiding statements (as ``etl.load_batch`` does).
-
-    Returns how many rows already in the warehouse became voided.
-    """
-    conn.register("etl_batch", frame.to_arrow())
-    try:
-        conn.execute("INSERT INTO statements_all BY NAME SELECT * FROM etl_batch")
-        row = conn.execute(
-            "UPDATE statements_all SET voided = true WHERE NOT voided AND statement_id IN "
-            "(SELECT object_id FROM etl_batch WHERE is_voiding)"
-        ).fetchone()
-    finally:
-        conn.unregister("etl_batch")
-    if actors:
-        conn.execute(
-            "INSERT INTO identity.actor_ifi SELECT k, v FROM "
-            "(SELECT unnest(?) AS k, unnest(?) AS v) AS n "
-            "WHERE k NOT IN (SELECT actor_key FROM identity.actor_ifi)",
-            [list(actors), list(actors.values())],
-        )
-    return int(row[0]) if row else 0

@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics.flatten import flatten
 from analytics.warehouse import Connection, Warehouse
 from statements.errors import Conflict, FieldError
+
+if TYPE_CHECKING:
+    import polars as pl
 from statements.timefmt import from_us, to_us
 
 ENRICH_SQL = """
@@ -165,7 +168,15 @@ def finish(conn: Connection, start: int, last: int, as_of: date | None = None) -
 def load_batch(conn: Connection, records: list[Any], secret: bytes) -> int:
     """Append one batch, apply its voiding statements; return how many rows became voided."""
     flat = flatten(records, secret)
-    conn.register("etl_batch", flat.frame.to_arrow())
+    return append_flat(conn, flat.frame, flat.actors)
+
+
+def append_flat(conn: Connection, frame: pl.DataFrame, actors: dict[str, str]) -> int:
+    """Append flattened rows and their new actor identities, apply their voiding statements.
+
+    Returns how many rows already in the warehouse became voided.
+    """
+    conn.register("etl_batch", frame.to_arrow())
     try:
         conn.execute("INSERT INTO statements_all BY NAME SELECT * FROM etl_batch")
         row = conn.execute(
@@ -174,12 +185,12 @@ def load_batch(conn: Connection, records: list[Any], secret: bytes) -> int:
         ).fetchone()
     finally:
         conn.unregister("etl_batch")
-    if flat.actors:
+    if actors:
         conn.execute(
             "INSERT INTO identity.actor_ifi SELECT k, v FROM "
             "(SELECT unnest(?) AS k, unnest(?) AS v) AS n "
             "WHERE k NOT IN (SELECT actor_key FROM identity.actor_ifi)",
-            [list(flat.actors), list(flat.actors.values())],
+            [list(actors), list(actors.values())],
         )
     return int(row[0]) if row else 0
 
