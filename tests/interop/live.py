@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -75,13 +76,13 @@ def post_all(base: str, bodies: list[dict[str, Any]], batch: int = 100) -> None:
 
 
 def count(data_dir: Path) -> int:
-    """Statements held in the SQLite store of ``data_dir`` (read directly, WAL-safe)."""
-    store = open_store(f"sqlite:///{data_dir / 'lrs.db'}")
+    """Statements held in the SQLite store of ``data_dir``: a read-only query on the file (WAL-safe;
+    no store ``init``, so polling never takes the destination's write lock)."""
+    conn = sqlite3.connect(f"file:{data_dir / 'lrs.db'}?mode=ro", uri=True, timeout=30)
     try:
-        store.init()
-        return store._read("SELECT COUNT(*) FROM statements")[0][0]  # type: ignore[no-any-return]
+        return int(conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0])
     finally:
-        store.close()
+        conn.close()
 
 
 def wait_for(cond: Callable[[], bool], what: str, timeout: float = 120) -> None:

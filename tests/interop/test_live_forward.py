@@ -92,7 +92,7 @@ def test_forwarding_survives_a_stopped_target(
 
 def test_kill_9_of_the_forwarder_mid_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src, dst = tmp_path / "a" / "data", tmp_path / "b" / "data"
-    total = 600
+    total = 1800  # 36 batches: three kills land well before the end even on a fast machine
     with lrs_on(src) as a, lrs_on(dst) as b:
         add_destination(src, b.port, batch=50)
         post_all(a.base, bodies(4, total - 40, 40))
