@@ -28,7 +28,12 @@ FLAG_MARKERS: dict[str, tuple[str, str, str, str]] = {
         "P",
         "Priority: low and declining, or declining on a critical item",
     ),
-    "DECLINING": ("triangle-down", "#000000", "D", "Declining: EWMA or trend test signal"),
+    "DECLINING": (
+        "triangle-down",
+        "#000000",
+        "D",
+        "Declining: more renewals left open than the normal pace predicts",
+    ),
     "LOW": ("circle-open", "#000000", "L", "Low: below the 99.8% funnel limit"),
     "UPDATE_IN_PROGRESS": (
         "hourglass",

@@ -119,8 +119,9 @@ def changes_panels(r: Reader, f: Filters, month: dt.date) -> list[Panel]:
 SIGNAL_ORDER = {"PRIORITY": 0, "DECLINING": 1, "LOW": 2, "UPDATE_IN_PROGRESS": 3}
 HOW_FLAGS = (
     "How this is computed: compliance is shrunk towards the hospital rate for small teams; "
-    "a cell is Low below the 99.8 % funnel limit, Declining when the monthly test signals more "
-    "established staff lapsed than the baseline predicts (onboarding staff excluded), "
+    "a cell is Low when its last six months sit below the 99.8 % funnel limit of its peers, "
+    "Declining when more renewals due since a start month are still open than the competency's "
+    "normal renewal pace predicts (an e-detector; new hires' first renewals excluded), "
     "Priority when both, or a decline on a critical competency."
 )
 
