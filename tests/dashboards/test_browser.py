@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.browser_nav import click_and_wait
 from tests.dashboards.conftest import CHROMIUM, DRIVER
 from tests.live import serve
 
@@ -33,20 +34,13 @@ pytestmark = pytest.mark.skipif(
 
 def _sign_in(drv: Any, base: str, key: str, secret: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
     drv.get(f"{base}/dashboards/sign-in")
-    page = drv.find_element(By.TAG_NAME, "html")
     drv.find_element(By.CSS_SELECTOR, "details.key-sign-in summary").click()  # admin fallback
     drv.find_element(By.ID, "key").send_keys(key)
     drv.find_element(By.ID, "secret").send_keys(secret)
-    drv.find_element(By.ID, "key-sign-in").click()
     # the click submits a form; wait for the next page instead of racing its load
-    WebDriverWait(drv, 60).until(expected_conditions.staleness_of(page))
-    WebDriverWait(drv, 60).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
+    click_and_wait(drv, drv.find_element(By.ID, "key-sign-in"))
 
 
 def _wait_figures(drv: Any) -> None:

@@ -11,6 +11,7 @@ from flask import Flask
 from lrs.extensions import services
 from lrs.people.admin import ensure_demo_leader
 from statements.people import Scope
+from tests.browser_nav import click_and_wait
 from tests.dashboards.conftest import CHROMIUM, DRIVER
 from tests.dashboards.fixture_warehouse import Fixture
 from tests.dashboards.test_browser import _severe, _wait_figures
@@ -32,15 +33,8 @@ def _fresh(drv: Any, base: str) -> None:
 
 def _submit(drv: Any, button_id: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    page = drv.find_element(By.TAG_NAME, "html")
-    drv.find_element(By.ID, button_id).click()
-    WebDriverWait(drv, 60).until(expected_conditions.staleness_of(page))
-    WebDriverWait(drv, 60).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
+    click_and_wait(drv, drv.find_element(By.ID, button_id))
 
 
 def test_demo_leader_signs_in_with_one_click(driver: Any, dash_app: Flask) -> None:

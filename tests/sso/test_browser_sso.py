@@ -16,6 +16,7 @@ from flask import Flask
 
 from lrs.app import create_app
 from lrs.extensions import services
+from tests.browser_nav import click_and_wait
 from tests.conftest import FakeClock, make_store
 from tests.dashboards.conftest import CHROMIUM, DRIVER
 from tests.dashboards.conftest import driver as driver
@@ -87,13 +88,8 @@ def _wait_load(drv: Any) -> None:
 
 def _click_and_wait(drv: Any, css: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    page = drv.find_element(By.TAG_NAME, "html")
-    drv.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(drv, 60).until(expected_conditions.staleness_of(page))
-    _wait_load(drv)
+    click_and_wait(drv, drv.find_element(By.CSS_SELECTOR, css))
 
 
 def _wait_for(drv: Any, css: str) -> None:
