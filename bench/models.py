@@ -35,7 +35,7 @@ print(json.dumps({"phase": "run_models", "seconds": round(wall, 1),
 def prepare(directory: Path, staff: int, months: int, seed: int) -> str:
     """Generate and load the hospital once; return its last day."""
     from analytics.demo.generate import generate
-    from analytics.demo_load import load_demo, truth_of
+    from analytics.demo.load import load_demo, truth_of
     from analytics.warehouse import Warehouse
     from lrs.credentials import authority_for
     from statements.store.sqlite import SQLiteStore

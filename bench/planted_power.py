@@ -32,7 +32,7 @@ def score(seed: int, staff: int, root: Path, keep: bool = False) -> dict[str, An
     import polars as pl
 
     from analytics.demo.generate import generate
-    from analytics.demo_load import load_demo
+    from analytics.demo.load import load_demo
     from analytics.monthly import frame
     from analytics.run_models import run_models
     from analytics.warehouse import Warehouse

@@ -54,7 +54,7 @@ def _generate_and_load(simulator: str, seed: int, staff: int, d: Path) -> dict[s
 
             load_simulated(store, wh, d / "data", SECRET, authority)
         else:
-            from analytics.demo_load import load_demo
+            from analytics.demo.load import load_demo
 
             load_demo(store, wh, d / "data", SECRET, authority)
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from analytics.demo_load import BATCH_SIZE, load_demo, truth_of
+from analytics.demo.load import BATCH_SIZE, load_demo, truth_of
 from analytics.model_settings import from_settings
 from analytics.monthly import frame
 from analytics.resources import secret_for, warehouse_for

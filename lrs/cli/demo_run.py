@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from analytics.demo.generate import GENERATE_STEPS, GENERATOR_VERSION, STATEMENTS_FILE, generate
-from analytics.demo_load import IMPORT_ORDER, load_all_statements, load_imports, truth_of
-from analytics.demo_pipeline import gc_paused
+from analytics.demo.load import IMPORT_ORDER, load_all_statements, load_imports, truth_of
+from analytics.demo.pipeline import gc_paused
 from analytics.model_settings import from_settings
 from analytics.resources import secret_for, warehouse_for
 from analytics.run_models import run_models

@@ -14,7 +14,7 @@ from typing import Any
 
 from statements.alerts.codec import event_doc, event_from, item_from, sub_doc, sub_from
 from statements.alerts.model import Event, OutboxItem, Subscription
-from statements.store.sqlite_side import SQLiteSideTables
+from statements.store.sqlite.side import SQLiteSideTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_subscriptions (

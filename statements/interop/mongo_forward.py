@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from statements.errors import Conflict
 from statements.interop.model import DeadLetter, Destination
 from statements.store.mongo import MongoStore
-from statements.store.mongo_batch import VISIBLE
+from statements.store.mongo.batch import VISIBLE
 
 
 def _dead_id(name: str, statement_id: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from statements.interop.model import DeadLetter, Destination
-from statements.store.sqlite_side import SQLiteSideTables
+from statements.store.sqlite.side import SQLiteSideTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS forward_destinations (

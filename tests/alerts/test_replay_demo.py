@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from analytics.demo.generate import generate
-from analytics.demo_load import load_demo
+from analytics.demo.load import load_demo
 from analytics.monthly import frame
 from analytics.notify.alerts import run_pass
 from analytics.run_models import run_models

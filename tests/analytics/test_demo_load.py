@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from analytics.demo_load import (
+from analytics.demo.load import (
     WarehouseAppender,
     load_all_statements,
     load_statements,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 
-from analytics.demo_pipeline import prepare_lines
+from analytics.demo.pipeline import prepare_lines
 from tests.factories import make_statement
 
 SECRET = b"k" * 32

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.flag_text import reason
+from analytics.flags.text import reason
 
 
 def _facts(**kw: object) -> dict[str, object]:

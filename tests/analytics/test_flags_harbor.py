@@ -3,7 +3,7 @@
 One seed, 250 staff, 18 months (the planted units keep their sizes: steep decline ~24 staff,
 stable LOW unit ~30, hiring wave ~68). Thresholds are the defaults (DECLINING's alarm level
 from the false-alarm target; design choices made on the demo).
-The 50-seed figures are in docs/methods.md (``bench/flags_study.py --simulator harbor``).
+The 50-seed figures are in docs/methods.md (``bench/flags/study.py --simulator harbor``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from analytics.simulate.harbor import generate
 from analytics.simulate.load import load_simulated, manifest_of
 from analytics.warehouse import Warehouse
-from bench.flags_study import Truth, flags_of, month_index, score_flags
+from bench.flags.study import Truth, flags_of, month_index, score_flags
 from statements.store.sqlite import SQLiteStore
 
 ALARMS = ["DECLINING", "PRIORITY"]

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from analytics.demo.generate import generate
-from analytics.demo_load import load_demo, truth_of
+from analytics.demo.load import load_demo, truth_of
 from analytics.flags import compute_flags
 from analytics.model_settings import from_settings
 from analytics.monthly import frame

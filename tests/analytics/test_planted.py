@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from analytics.demo.generate import generate
-from analytics.demo_load import load_demo
+from analytics.demo.load import load_demo
 from analytics.monthly import frame
 from analytics.run_models import run_models
 from analytics.warehouse import Warehouse

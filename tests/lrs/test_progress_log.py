@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from analytics.demo.generate import GENERATE_STEPS, GENERATOR_VERSION
-from analytics.demo_load import IMPORT_ORDER
+from analytics.demo.load import IMPORT_ORDER
 from config.settings import Settings
 from lrs.cli.demo_run import first_run
 from lrs.cli.progress import LOG_EVERY_S, Steps

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from analytics.demo.generate import generate
-from analytics.demo_load import load_demo, truth_of
+from analytics.demo.load import load_demo, truth_of
 from analytics.monthly import frame
 from analytics.notify.retraining import (
     CSV_COLUMNS,

@@ -21,8 +21,8 @@ from config.settings import Settings
 from statements.errors import Conflict, StoreUnavailable
 from statements.query import StatementQuery
 from statements.store.base import Attachment
-from statements.store.mongo_conn import client_options
-from statements.store.mongo_statements import query_filter, query_hint
+from statements.store.mongo.conn import client_options
+from statements.store.mongo.statements import query_filter, query_hint
 from tests.conftest import make_store
 from tests.store.test_statement_contract import rec, stmt, void
 

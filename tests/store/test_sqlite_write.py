@@ -16,8 +16,8 @@ from statements.ifi import agent_key
 from statements.ingest import store_batch
 from statements.query import StatementQuery
 from statements.store.sqlite import SQLiteStore
-from statements.store.sqlite_schema import STORE_VERSION
-from statements.store.sqlite_write import _Job
+from statements.store.sqlite.schema import STORE_VERSION
+from statements.store.sqlite.write import _Job
 from tests.store.test_statement_contract import AUTH, rec, stmt, void
 
 LEARNER1 = str(agent_key({"mbox": "mailto:learner1@example.org"}))

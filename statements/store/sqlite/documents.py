@@ -4,7 +4,7 @@ A mixin for :class:`statements.store.sqlite.SQLiteStore` (which provides ``_conn
 write runs in one ``BEGIN IMMEDIATE`` transaction, so a precondition is checked against the
 document as it is when the write lock is held. Absent scope parts are stored as ``''`` so that
 the primary key is total (SQLite treats NULLs in a key as distinct); every lookup is a prefix
-of that key. The DDL is ``DOCUMENTS_SCHEMA`` in :mod:`statements.store.sqlite_schema`.
+of that key. The DDL is ``DOCUMENTS_SCHEMA`` in :mod:`statements.store.sqlite.schema`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from statements.audit import AuditEntry, chained
 from statements.errors import StoreUnavailable
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.conn import MongoConnection
 
 ATTEMPTS = 50
 

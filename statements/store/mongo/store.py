@@ -5,28 +5,28 @@ sharded cluster or a MongoDB-compatible service); ``mongomock://localhost/<db>``
 mongomock's in-memory engine for development and tests. Layout, indexes, atomic batches and
 sharding are described in ``docs/mongodb.md``. The parts live in:
 
-* :mod:`statements.store.mongo_conn` — lazy per-process client, settings, error translation;
-* :mod:`statements.store.mongo_codec` — the statement document (opaque JSON body + indexed
+* :mod:`statements.store.mongo.conn` — lazy per-process client, settings, error translation;
+* :mod:`statements.store.mongo.codec` — the statement document (opaque JSON body + indexed
   fields);
-* :mod:`statements.store.mongo_batch` — atomic batches (transaction or insert-then-compensate);
-* :mod:`statements.store.mongo_statements` — queries, paging, export;
-* :mod:`statements.store.mongo_documents` — documents, Activities, Agents;
-* :mod:`statements.store.mongo_audit` — the append-only, hash-chained audit log;
-* :mod:`statements.store.mongo_credentials` — API credentials (rotation, expiry, last use);
-* :mod:`statements.store.mongo_erasure` — erasing one agent (the right to be forgotten).
+* :mod:`statements.store.mongo.batch` — atomic batches (transaction or insert-then-compensate);
+* :mod:`statements.store.mongo.statements` — queries, paging, export;
+* :mod:`statements.store.mongo.documents` — documents, Activities, Agents;
+* :mod:`statements.store.mongo.audit` — the append-only, hash-chained audit log;
+* :mod:`statements.store.mongo.credentials` — API credentials (rotation, expiry, last use);
+* :mod:`statements.store.mongo.erasure` — erasing one agent (the right to be forgotten).
 """
 
 from __future__ import annotations
 
 from pymongo import ASCENDING, IndexModel
 
-from statements.store.mongo_audit import MongoAudit
-from statements.store.mongo_credentials import MongoCredentials
-from statements.store.mongo_documents import MongoDocuments
-from statements.store.mongo_erasure import MongoErasure
-from statements.store.mongo_people import MongoPeople
-from statements.store.mongo_schedule import SCHEDULE_INDEXES, MongoSchedule
-from statements.store.mongo_statements import MongoStatements
+from statements.store.mongo.audit import MongoAudit
+from statements.store.mongo.credentials import MongoCredentials
+from statements.store.mongo.documents import MongoDocuments
+from statements.store.mongo.erasure import MongoErasure
+from statements.store.mongo.people import MongoPeople
+from statements.store.mongo.schedule import SCHEDULE_INDEXES, MongoSchedule
+from statements.store.mongo.statements import MongoStatements
 
 # Every index the backend relies on, by collection (created by ``init`` / ``lrs init``).
 INDEXES: dict[str, list[IndexModel]] = {

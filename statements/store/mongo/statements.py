@@ -1,7 +1,7 @@
 """Reading statements and attachments from MongoDB: ids, queries, paging, export.
 
 Every read filters ``pending: null`` so that a batch being written without a transaction is
-never visible (see :mod:`statements.store.mongo_batch`). A query is one ``find`` with ``sort``
+never visible (see :mod:`statements.store.mongo.batch`). A query is one ``find`` with ``sort``
 and ``limit`` on an index: ``(keys, seq)`` when a filter is given, ``(authority_key, seq)`` for
 ``statements/read/mine``, else the unique ``seq`` index; ``since``/``until`` are first turned
 into ``seq`` bounds with the ``(stored_us, seq)`` index (``stored`` never decreases along
@@ -15,8 +15,8 @@ from typing import Any
 
 from statements.query import StatementQuery
 from statements.store.base import Attachment, Page, StatementRecord
-from statements.store.mongo_batch import VISIBLE, MongoBatches
-from statements.store.mongo_codec import RECORD_FIELDS, encode_key, from_doc
+from statements.store.mongo.batch import VISIBLE, MongoBatches
+from statements.store.mongo.codec import RECORD_FIELDS, encode_key, from_doc
 
 ASC, DESC = 1, -1
 

@@ -29,8 +29,8 @@ from statements.documents import (
 )
 from statements.errors import StoreUnavailable
 from statements.ifi import agent_key as ifi_key
-from statements.store.mongo_codec import SEP, dumps
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.codec import SEP, dumps
+from statements.store.mongo.conn import MongoConnection
 
 ATTEMPTS = 50
 

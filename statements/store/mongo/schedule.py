@@ -13,7 +13,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.conn import MongoConnection
 from statements.store.schedule import ScheduledRun
 
 SCHEDULE_INDEXES: dict[str, list[IndexModel]] = {

@@ -1,4 +1,4 @@
-"""Per-simulator preparation for ``bench/flags_study.py``: generate, load (cached), read truth."""
+"""Per-simulator preparation for ``bench/flags/study.py``: generate, load (cached), read truth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.flags_study import Truth
+from bench.flags.study import Truth
 
 
 def _load_once(d: Path, seed: int, staff: int, generate: Any, load: Any) -> None:
@@ -31,7 +31,7 @@ def _load_once(d: Path, seed: int, staff: int, generate: Any, load: Any) -> None
 
 def _demo(seed: int, staff: int, d: Path) -> tuple[Any, date, Truth]:
     from analytics.demo.generate import generate
-    from analytics.demo_load import load_demo
+    from analytics.demo.load import load_demo
     from analytics.warehouse import Warehouse
 
     _load_once(d, seed, staff, generate, load_demo)

@@ -13,9 +13,9 @@ import sqlite3
 
 from statements.documents import AGENT_PROFILE, STATE
 from statements.erasure import mentions
-from statements.store import sqlite_keys
 from statements.store.base import Erasure
-from statements.store.sqlite_documents import SQLiteDocuments
+from statements.store.sqlite import keys as sqlite_keys
+from statements.store.sqlite.documents import SQLiteDocuments
 
 
 def _statement_ids(conn: sqlite3.Connection, agent_key: str) -> list[str]:

@@ -3,7 +3,7 @@
 The import kinds are loaded first (reference data and staff, so statements are enriched once,
 as they arrive). Statements then go through the same path as ``POST /xapi/statements``
 (validation, preparation, ``store_batch``) in large batches, parsed, validated, prepared and
-flattened a few batches ahead in worker processes (:mod:`analytics.demo_pipeline`) while this
+flattened a few batches ahead in worker processes (:mod:`analytics.demo.pipeline`) while this
 one stores, and each batch the store accepted is appended to the warehouse straight away,
 from the rows flattened with it, inside one warehouse write: nothing is read back, parsed or
 flattened twice. A batch whose ``seq`` numbers do not
@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.demo.generate import TRUTH_FILE
-from analytics.demo.tables import COLUMNS
-from analytics.demo_pipeline import (
+from analytics.demo.pipeline import (
     API_VERSION,
     DEFAULT_WORKERS,
     Prepared,
@@ -32,6 +31,7 @@ from analytics.demo_pipeline import (
     prepared_batches,
     settle,
 )
+from analytics.demo.tables import COLUMNS
 from analytics.etl import append_flat, finish, load_batch, watermark
 from analytics.imports.load import import_file
 from analytics.warehouse import Connection, Warehouse

@@ -1,6 +1,6 @@
 """How much a renewal-timing detector *can* see on Harbor's plants: an oracle information bound.
 
-    .venv/bin/python -m bench.flags_bound --reps 20000
+    .venv/bin/python -m bench.flags.bound --reps 20000
 
 Harbor's own generative law (``analytics/simulate/harbor/training.py``): an in-control renewal
 is made 0-45 days before its due date with probability 0.78, else 1-150 days after it (uniform

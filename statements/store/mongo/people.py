@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from statements.people import Access, Person, SessionRecord
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.conn import MongoConnection
 
 
 def _person(raw: dict[str, Any]) -> Person:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from statements.store.base import Credential
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.conn import MongoConnection
 
 
 def _credential(raw: dict[str, Any]) -> Credential:

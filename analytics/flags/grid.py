@@ -3,7 +3,7 @@
 ``Grid`` holds one (cells x months) array per count of ``analytics.monthly.monthly_series``.
 ``low_limits`` gives each cell-month its established-staff rate over the last months and the
 lower 99.8 % funnel limit of its competency's departments over the same months (raw rates,
-additive over-dispersion). DECLINING is in ``analytics.flag_decline``.
+additive over-dispersion). DECLINING is in ``analytics.flags.decline``.
 """
 
 from __future__ import annotations

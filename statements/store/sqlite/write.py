@@ -3,7 +3,7 @@
 A batch is written with one ``executemany`` for its statement rows (``INSERT … ON CONFLICT (id)
 DO NOTHING``; if fewer rows than records went in, the ids that collided are named in an
 :class:`~statements.errors.IdConflict` and the batch is undone) and one for its key rows
-(:mod:`statements.store.sqlite_keys`).
+(:mod:`statements.store.sqlite.keys`).
 
 Group commit: callers queue their batch and then take the process's write lock; whoever gets
 it writes every queued batch in one transaction, each inside its own SAVEPOINT, then COMMITs
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from statements import jsonenc
 from statements.errors import BadRequest, Conflict, IdConflict, LRSError, StoreUnavailable
-from statements.store import sqlite_keys
 from statements.store.base import Attachment, StatementRecord
-from statements.store.sqlite_checkpoint import Checkpointer
+from statements.store.sqlite import keys as sqlite_keys
+from statements.store.sqlite.checkpoint import Checkpointer
 from statements.timefmt import format_us
 
 _INSERT = (

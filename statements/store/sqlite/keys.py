@@ -1,7 +1,7 @@
 """Interned filter keys on SQLite: writing a batch's key rows, StatementRef copies, query
 clauses, and the migration of version-0 stores (text ``statement_keys``).
 
-See :mod:`statements.store.sqlite_schema` for the tables. Every function here runs on a
+See :mod:`statements.store.sqlite.schema` for the tables. Every function here runs on a
 connection the caller holds (inside its write transaction for the writers).
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from statements.indexing import KIND_BITS, packed_keys, statement_keys
 from statements.store.base import StatementRecord
-from statements.store.sqlite_schema import STORE_VERSION
+from statements.store.sqlite.schema import STORE_VERSION
 
 CHUNK = 500
 _UPSERT = " ON CONFLICT (kid, seq) DO UPDATE SET flags = flags | excluded.flags"

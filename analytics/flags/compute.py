@@ -9,8 +9,8 @@ month of a cell gets one flag:
 * **LOW**: the established-staff rate of the last ``low_months`` months below the lower
   99.8 % funnel limit of the competency's *other* departments over the same months, with
   additive over-dispersion (Spiegelhalter 2005) and the unit's average headcount as its size
-  (``analytics.flag_grid.low_limits``); shrunken rates are for display and ranking only;
-* **DECLINING**: the renewal-timing e-detector (``analytics.flag_decline``,
+  (``analytics.flags.grid.low_limits``); shrunken rates are for display and ranking only;
+* **DECLINING**: the renewal-timing e-detector (``analytics.flags.decline``,
   ``analytics.stats.edetector``): each renewal due of an established person, renewed or still
   open at its age, against the competency's pooled Kaplan-Meier renewal law from dues before
   the judged months; log M >= log ``alarm_e`` (an in-control cell alarms at most once per
@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from analytics.flag_decline import DeclineStats, decline_stats
-from analytics.flag_grid import Grid, build_grid, eligible, low_limits
-from analytics.flag_text import explanation
+from analytics.flags.decline import DeclineStats, decline_stats
+from analytics.flags.grid import Grid, build_grid, eligible, low_limits
+from analytics.flags.text import explanation
 from analytics.renewals import DUES_SCHEMA
 from analytics.stats.trend import sen_slopes
 

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from analytics.flag_grid import Grid
+from analytics.flags.grid import Grid
 from analytics.stats.edetector import PI_GRID, detect, kaplan_meier
 
 FloatArray = NDArray[np.float64]

@@ -25,8 +25,8 @@ from pymongo import ReturnDocument
 
 from statements.errors import BadRequest
 from statements.store.base import Attachment, StatementRecord
-from statements.store.mongo_codec import to_doc
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.codec import to_doc
+from statements.store.mongo.conn import MongoConnection
 from statements.timefmt import format_us
 
 VISIBLE: dict[str, Any] = {"pending": None}

@@ -5,7 +5,7 @@ Filter keys: ``key_names`` interns each (family, value) once (family 0 agent, 1 
 row per (key, statement) with flag bits (1 the direct kind, 2 the ``related_*`` kind), clustered
 on (kid, seq) so a filtered page is one range scan in ``seq`` order. There is no index on
 ``key_rows.seq``: StatementRef key copies and erasure derive a statement's keys from the stored
-bodies of its chain (:func:`statements.store.sqlite_keys.chain_keys`). ``PRAGMA user_version``
+bodies of its chain (:func:`statements.store.sqlite.keys.chain_keys`). ``PRAGMA user_version``
 is :data:`STORE_VERSION`; version 0 stores (text ``statement_keys``) are migrated by ``init``.
 """
 
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS credentials (
 """
 
 # Documents (State / Activity Profile / Agent Profile), canonical Activities, seen Agents:
-# used by statements.store.sqlite_documents.SQLiteDocuments.
+# used by statements.store.sqlite.documents.SQLiteDocuments.
 DOCUMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL,

@@ -1,6 +1,6 @@
 """Power and false alarms of the readiness flags on a simulated hospital (ANALYTICS.md §7, §10).
 
-    nice -n 10 .venv/bin/python -m bench.flags_study --simulator demo --seeds 50 --jobs 1 \
+    nice -n 10 .venv/bin/python -m bench.flags.study --simulator demo --seeds 50 --jobs 1 \
         --staff 200 --dir /tmp/flags-study-demo
 
 For each seed: generate, load through the store path (cached in ``DIR/seed<S>`` so a re-run
@@ -164,7 +164,7 @@ def flags_of(warehouse: Any, as_of: date) -> tuple[Any, float]:
 
 
 def _run_seed(simulator: str, seed: int, staff: int, root: Path) -> dict[str, Any]:
-    from bench.flags_study_sims import prepare
+    from bench.flags.sims import prepare
 
     try:
         warehouse, as_of, truth = prepare(simulator, seed, staff, root / f"seed{seed}")

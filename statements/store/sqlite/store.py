@@ -2,10 +2,10 @@
 
 Statements are kept as their JSON text next to the columns queries use. Filter keys are
 interned integers in ``key_rows (kid, seq, flags)`` — a clustered primary key, so a filtered
-page is an index range scan in ``seq`` order (see :mod:`statements.store.sqlite_schema`).
+page is an index range scan in ``seq`` order (see :mod:`statements.store.sqlite.schema`).
 ``seq`` is the insertion order; ``stored`` never decreases along it (enforced under the write
-lock), so ``since``/``until`` become ``seq`` bounds. Writes: :mod:`statements.store.sqlite_write`;
-checkpoints run in the background (:mod:`statements.store.sqlite_checkpoint`).
+lock), so ``since``/``until`` become ``seq`` bounds. Writes: :mod:`statements.store.sqlite.write`;
+checkpoints run in the background (:mod:`statements.store.sqlite.checkpoint`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from typing import Any
 from statements import jsonenc
 from statements.errors import StoreUnavailable
 from statements.query import StatementQuery
-from statements.store import sqlite_keys
 from statements.store.base import Attachment, Page, StatementRecord
-from statements.store.sqlite_audit import AUDIT_SCHEMA, SQLiteAudit
-from statements.store.sqlite_checkpoint import Checkpointer
-from statements.store.sqlite_credentials import SQLiteCredentials, upgrade_credentials
-from statements.store.sqlite_erasure import SQLiteErasure
-from statements.store.sqlite_people import PEOPLE_SCHEMA, SQLitePeople
-from statements.store.sqlite_schedule import SCHEDULE_SCHEMA, SQLiteSchedule
-from statements.store.sqlite_schema import SCHEMA
-from statements.store.sqlite_write import SQLiteWrites, _Job
+from statements.store.sqlite import keys as sqlite_keys
+from statements.store.sqlite.audit import AUDIT_SCHEMA, SQLiteAudit
+from statements.store.sqlite.checkpoint import Checkpointer
+from statements.store.sqlite.credentials import SQLiteCredentials, upgrade_credentials
+from statements.store.sqlite.erasure import SQLiteErasure
+from statements.store.sqlite.people import PEOPLE_SCHEMA, SQLitePeople
+from statements.store.sqlite.schedule import SCHEDULE_SCHEMA, SQLiteSchedule
+from statements.store.sqlite.schema import SCHEMA
+from statements.store.sqlite.write import SQLiteWrites, _Job
 
 _COLS = "seq, id, stored_us, voided, ref_target, voids, authority_key, body"
 READER_CACHE_MB = 8

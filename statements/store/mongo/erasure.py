@@ -14,8 +14,8 @@ from typing import Any
 from statements.documents import AGENT_PROFILE, STATE
 from statements.erasure import mentions
 from statements.store.base import Erasure
-from statements.store.mongo_codec import encode_key
-from statements.store.mongo_conn import MongoConnection
+from statements.store.mongo.codec import encode_key
+from statements.store.mongo.conn import MongoConnection
 
 
 class MongoErasure(MongoConnection):

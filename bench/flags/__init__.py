@@ -1,0 +1,1 @@
+"""Studies of the readiness flags: power, false alarms and the information bound."""

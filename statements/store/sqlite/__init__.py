@@ -1,0 +1,7 @@
+"""The embedded SQLite backend (the default store); see :mod:`statements.store.sqlite.store`."""
+
+from __future__ import annotations
+
+from statements.store.sqlite.store import SQLiteStore
+
+__all__ = ["SQLiteStore"]
