@@ -89,7 +89,7 @@ class KidCache:
     leaves nothing behind. Bounded: cleared wholesale past ``limit`` entries.
     """
 
-    def __init__(self, limit: int = 50_000) -> None:
+    def __init__(self, limit: int = 32_768) -> None:
         self.limit = limit
         self.known: dict[tuple[int, str], int] = {}
         self._epoch: int | None = None
