@@ -152,10 +152,55 @@ def _ids(relation: str) -> pl.Expr:
     return ids.fill_null(pl.lit([], dtype=pl.List(_S)))
 
 
-def read_bodies(records: Sequence[StatementRecord]) -> pl.DataFrame:
-    """The bodies as a frame of the properties in :data:`BODY_STRUCTURE` (parsed by DuckDB)."""
+#: The input of :func:`flatten_table`: record fields and the stored JSON text of each body.
+RAW_SCHEMA = pa.schema(
+    [
+        ("statement_id", pa.string()),
+        ("seq", pa.int64()),
+        ("stored", pa.int64()),
+        ("voided", pa.bool_()),
+        ("body", pa.string()),
+    ]
+)
+
+
+def raw_table(rows: Sequence[tuple[int, str, int, int, str]]) -> pa.Table:
+    """A :data:`RAW_SCHEMA` table of ``(seq, id, stored_us, voided, body text)`` rows.
+
+    The rows of :meth:`statements.store.sqlite.SQLiteStore.iter_raw_since`: the bodies stay
+    text (DuckDB parses them), so nothing is built per statement here but the columns.
+    """
+    seq, ids, stored, voided, bodies = zip(*rows, strict=True) if rows else ((),) * 5
+    return pa.table(
+        [
+            pa.array(ids, pa.string()),
+            pa.array(seq, pa.int64()),
+            pa.array(stored, pa.int64()),
+            pa.array(voided, pa.int8()).cast(pa.bool_()),
+            pa.array(bodies, pa.string()),
+        ],
+        schema=RAW_SCHEMA,
+    )
+
+
+def records_table(records: Sequence[StatementRecord]) -> pa.Table:
+    """A :data:`RAW_SCHEMA` table of parsed records (their bodies serialised with orjson)."""
     texts = pa.array([dumps(record.body) for record in records], type=pa.binary())
-    table = pa.table({"i": pa.array(range(len(records)), pa.int64()), "b": texts.cast(pa.string())})
+    return pa.table(
+        [
+            pa.array([r.id for r in records], pa.string()),
+            pa.array([r.seq for r in records], pa.int64()),
+            pa.array([r.stored_us for r in records], pa.int64()),
+            pa.array([bool(r.voided) for r in records], pa.bool_()),
+            texts.cast(pa.string()),
+        ],
+        schema=RAW_SCHEMA,
+    )
+
+
+def read_bodies(raw: pa.Table) -> pl.DataFrame:
+    """The bodies as a frame of the properties in :data:`BODY_STRUCTURE` (parsed by DuckDB)."""
+    table = pa.table({"i": pa.array(range(raw.num_rows), pa.int64()), "b": raw.column("body")})
     with duckdb.connect() as conn:
         conn.register("bodies", table)
         frame = pl.from_arrow(conn.sql(_READ_SQL).to_arrow_table())
@@ -163,33 +208,40 @@ def read_bodies(records: Sequence[StatementRecord]) -> pl.DataFrame:
     return frame
 
 
-def _python_columns(records: Sequence[StatementRecord], bodies: pl.DataFrame) -> pl.DataFrame:
-    """The columns computed by Python rules: record fields, durations, timestamps."""
+def _python_columns(raw: pa.Table, bodies: pl.DataFrame) -> pl.DataFrame:
+    """The columns computed by Python rules (durations, timestamps) and the record fields."""
     from analytics.flatten import duration_seconds, timestamp_us
 
     durations = bodies["result"].struct.field("duration")
     seconds = {d: duration_seconds(d) for d in durations.unique().drop_nulls().to_list()}
     stamps = [timestamp_us(value) for value in bodies["timestamp"].to_list()]
-    return pl.DataFrame(
-        {
-            "statement_id": [r.id for r in records],
-            "seq": [r.seq for r in records],
-            "stored": [r.stored_us for r in records],
-            "voided": [bool(r.voided) for r in records],
-            "timestamp": stamps,
-            "duration_s": durations.replace_strict(seconds, default=None, return_dtype=pl.Float64),
-        },
-        schema_overrides={"seq": pl.Int64, "stored": pl.Int64, "timestamp": pl.Int64},
+    fields = pl.from_arrow(raw.select(["statement_id", "seq", "stored", "voided"]))
+    assert isinstance(fields, pl.DataFrame)
+    return fields.with_columns(
+        pl.Series("timestamp", stamps, dtype=pl.Int64),
+        durations.replace_strict(seconds, default=None, return_dtype=pl.Float64).alias(
+            "duration_s"
+        ),
     )
 
 
 def flatten_frame(
     records: Sequence[StatementRecord], secret: bytes, schema: dict[str, Any]
 ) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The ``statements_all`` frame (columns and types of ``schema``) and the actor map."""
+    """:func:`flatten_table` of parsed records."""
+    return flatten_table(records_table(records), secret, schema)
+
+
+def flatten_table(
+    raw: pa.Table, secret: bytes, schema: dict[str, Any]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The ``statements_all`` frame (columns and types of ``schema``) and the actor map.
+
+    ``raw`` is a :data:`RAW_SCHEMA` table (:func:`raw_table`, :func:`records_table`).
+    """
     from analytics.flatten import VOIDED_VERB
 
-    bodies = read_bodies(records)
+    bodies = read_bodies(raw)
     names = Pseudonyms(secret)
     target = bodies["object"]
     inner = target.struct.field("object")
@@ -229,7 +281,7 @@ def flatten_frame(
         result.struct.field("completion").alias("completion"),
         (verb_id == VOIDED_VERB).fill_null(False).alias("is_voiding"),
     )
-    frame = pl.concat([frame, _python_columns(records, bodies)], how="horizontal")
+    frame = pl.concat([frame, _python_columns(raw, bodies)], how="horizontal")
     frame = frame.with_columns(
         pl.lit(None, dtype=_S).alias(name) for name in ("person_key", "department_id", "role_code")
     )
