@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.flatten import flatten, flatten_raw
-from analytics.flatten_fast import raw_table, records_table
+from analytics.flatten_fast import PseudonymCache, raw_table, records_table
 from analytics.warehouse import Connection, Warehouse
 from statements.errors import Conflict, FieldError
 
@@ -125,13 +125,14 @@ def refresh(
         start = watermark(conn)
         conn.execute("DELETE FROM statements_all WHERE seq > ?", [start])
         loaded, voided, last = 0, 0, start
+        names: PseudonymCache = {}
         for batch in raw_batches(store, start, batch_size):
             stored = batch.column("stored")
             keep = batch if limit_us is None else batch.filter(pc.less(stored, limit_us))
             if as_of is not None and loaded == 0 and not keep.num_rows and batch.num_rows:
                 raise as_of_refusal(as_of, stored[0].as_py())
             if keep.num_rows:
-                flat = flatten_raw(keep, secret)
+                flat = flatten_raw(keep, secret, names)
                 voided += append_flat(conn, flat.frame, flat.actors)
                 loaded += keep.num_rows
                 last = keep.column("seq")[-1].as_py()

@@ -18,7 +18,7 @@ import isodate
 import polars as pl
 import pyarrow as pa
 
-from analytics.flatten_fast import flatten_frame, flatten_table
+from analytics.flatten_fast import PseudonymCache, flatten_frame, flatten_table
 from analytics.pseudonym import actor_key
 from statements import jsonenc
 from statements.ifi import agent_key
@@ -226,15 +226,17 @@ def flatten(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
     return flatten_python(records, secret)
 
 
-def flatten_raw(raw: pa.Table, secret: bytes) -> Flattened:
+def flatten_raw(raw: pa.Table, secret: bytes, cache: PseudonymCache | None = None) -> Flattened:
     """:func:`flatten` of a :data:`analytics.flatten_fast.RAW_SCHEMA` table (bodies as text).
 
-    The refresh's path: the stored JSON text goes to DuckDB unparsed. A batch the vectorised
-    path does not handle is parsed here and flattened per statement, as :func:`flatten` does.
+    The refresh's path: the stored JSON text goes to DuckDB unparsed (``cache``: pseudonyms
+    kept from the previous batches, :class:`analytics.flatten_fast.Pseudonyms`). A batch the
+    vectorised path does not handle is parsed here and flattened per statement, as
+    :func:`flatten` does.
     """
     if raw.num_rows:
         try:
-            frame, actors = flatten_table(raw, secret, SCHEMA)
+            frame, actors = flatten_table(raw, secret, SCHEMA, cache)
         except (pl.exceptions.PolarsError, duckdb.Error):
             pass
         else:
