@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.refresh_probe import peak_rss_mb
+from bench.refresh_probe import cpu_seconds, peak_rss_mb
 from statements.store.sqlite import SQLiteStore
 
 
@@ -33,13 +33,19 @@ def main() -> None:
                 out.write(json.dumps(rec.body, separators=(",", ":")) + "\n")
                 count += 1
     conn = duckdb.connect(str(work / "baseline.duckdb"))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     conn.execute(f"CREATE TABLE raw AS SELECT * FROM read_json('{jsonl}', union_by_name=true)")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     conn.close()
     print(
         json.dumps(
-            {"mode": mode, "statements": count, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+            {
+                "mode": mode,
+                "statements": count,
+                "seconds": seconds,
+                "cpu_s": cpu,
+                "peak_rss_mb": peak_rss_mb(),
+            }
         )
     )
 
