@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +29,8 @@ from statements.errors import Conflict, FieldError
 if TYPE_CHECKING:
     import polars as pl
 from statements.timefmt import from_us, to_us
+
+T = TypeVar("T")
 
 ENRICH_SQL = """
 UPDATE statements_all AS s
@@ -126,7 +129,7 @@ def refresh(
         conn.execute("DELETE FROM statements_all WHERE seq > ?", [start])
         loaded, voided, last = 0, 0, start
         names: PseudonymCache = {}
-        for batch in raw_batches(store, start, batch_size):
+        for batch in read_ahead(raw_batches(store, start, batch_size)):
             stored = batch.column("stored")
             keep = batch if limit_us is None else batch.filter(pc.less(stored, limit_us))
             if as_of is not None and loaded == 0 and not keep.num_rows and batch.num_rows:
@@ -158,6 +161,20 @@ def raw_batches(store: Any, after_seq: int, batch_size: int) -> Iterator[pa.Tabl
         return
     for records in store.iter_since(after_seq, batch_size):
         yield records_table(records)
+
+
+def read_ahead(batches: Iterator[T]) -> Iterator[T]:
+    """The items of ``batches``, the next one read in a thread while the caller uses this one.
+
+    Reading a batch out of the store (Python building rows) overlaps with flattening and
+    inserting the previous one (DuckDB and Polars, which release the GIL); one batch more is
+    held. An error reading is raised here, at the batch it concerns.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="refresh-read") as pool:
+        pending = pool.submit(next, batches, None)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, batches, None)
+            yield item
 
 
 def as_of_refusal(as_of: date, first_stored_us: int) -> Conflict:
