@@ -2,10 +2,11 @@
 
 The watermark is the store's ``seq`` of the last statement loaded, kept in ``etl_state`` inside
 the same atomic write as the rows (so a failed refresh leaves both untouched and re-running is
-idempotent). Statements are read with the storage contract's ``iter_since`` in batches of
-``batch_size``, flattened and appended, so memory is bounded by one batch whatever the store
-holds. A voiding statement marks its target voided whenever either arrives; a late arrival (old
-``timestamp``, new ``stored``) is just another new ``seq``.
+idempotent). Statements are read in batches of ``batch_size`` (:func:`raw_batches`: the SQLite
+store's JSON text unparsed, other stores through the storage contract's ``iter_since``; the next
+batch read in a thread, :func:`read_ahead`), flattened and appended, so memory is bounded by two
+batches whatever the store holds. A voiding statement marks its target voided whenever either
+arrives; a late arrival (old ``timestamp``, new ``stored``) is just another new ``seq``.
 """
 
 from __future__ import annotations
