@@ -2,28 +2,36 @@
 
 The watermark is the store's ``seq`` of the last statement loaded, kept in ``etl_state`` inside
 the same atomic write as the rows (so a failed refresh leaves both untouched and re-running is
-idempotent). Statements are read with the storage contract's ``iter_since`` in batches of
-``batch_size``, flattened and appended, so memory is bounded by one batch whatever the store
-holds. A voiding statement marks its target voided whenever either arrives; a late arrival (old
-``timestamp``, new ``stored``) is just another new ``seq``.
+idempotent). Statements are read in batches of ``batch_size`` (:func:`raw_batches`: the SQLite
+store's JSON text unparsed, other stores through the storage contract's ``iter_since``; the next
+batch read in a thread, :func:`read_ahead`), flattened and appended, so memory is bounded by two
+batches whatever the store holds. A voiding statement marks its target voided whenever either
+arrives; a late arrival (old ``timestamp``, new ``stored``) is just another new ``seq``.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from analytics.flatten import flatten
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics.flatten import flatten, flatten_raw
+from analytics.flatten_fast import PseudonymCache, raw_table, records_table
 from analytics.warehouse import Connection, Warehouse
 from statements.errors import Conflict, FieldError
 
 if TYPE_CHECKING:
     import polars as pl
 from statements.timefmt import from_us, to_us
+
+T = TypeVar("T")
 
 ENRICH_SQL = """
 UPDATE statements_all AS s
@@ -121,20 +129,53 @@ def refresh(
         start = watermark(conn)
         conn.execute("DELETE FROM statements_all WHERE seq > ?", [start])
         loaded, voided, last = 0, 0, start
-        for batch in store.iter_since(start, batch_size):
-            keep = batch if limit_us is None else [r for r in batch if r.stored_us < limit_us]
-            if as_of is not None and loaded == 0 and not keep and batch:
-                raise as_of_refusal(as_of, batch[0].stored_us)
-            if keep:
-                voided += load_batch(conn, keep, secret)
-                loaded += len(keep)
-                last = keep[-1].seq
+        names: PseudonymCache = {}
+        for batch in read_ahead(raw_batches(store, start, batch_size)):
+            stored = batch.column("stored")
+            keep = batch if limit_us is None else batch.filter(pc.less(stored, limit_us))
+            if as_of is not None and loaded == 0 and not keep.num_rows and batch.num_rows:
+                raise as_of_refusal(as_of, stored[0].as_py())
+            if keep.num_rows:
+                flat = flatten_raw(keep, secret, names)
+                voided += append_flat(conn, flat.frame, flat.actors)
+                loaded += keep.num_rows
+                last = keep.column("seq")[-1].as_py()
                 if progress is not None:
-                    progress(len(keep))
-            if len(keep) < len(batch):
+                    progress(keep.num_rows)
+            if keep.num_rows < batch.num_rows:
                 break
         finish(conn, start, last, as_of)
     return RefreshResult(loaded, voided, last, full, as_of)
+
+
+def raw_batches(store: Any, after_seq: int, batch_size: int) -> Iterator[pa.Table]:
+    """The statements after ``after_seq`` as :data:`~analytics.flatten_fast.RAW_SCHEMA` tables.
+
+    A store that can hand out its stored JSON text (``iter_raw_since``, the SQLite store) is
+    read without parsing a body in Python; any other store through the storage contract's
+    ``iter_since``, its records serialised again for DuckDB.
+    """
+    iter_raw = getattr(store, "iter_raw_since", None)
+    if iter_raw is not None:
+        for rows in iter_raw(after_seq, batch_size):
+            yield raw_table(rows)
+        return
+    for records in store.iter_since(after_seq, batch_size):
+        yield records_table(records)
+
+
+def read_ahead(batches: Iterator[T]) -> Iterator[T]:
+    """The items of ``batches``, the next one read in a thread while the caller uses this one.
+
+    Reading a batch out of the store (Python building rows) overlaps with flattening and
+    inserting the previous one (DuckDB and Polars, which release the GIL); one batch more is
+    held. An error reading is raised here, at the batch it concerns.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="refresh-read") as pool:
+        pending = pool.submit(next, batches, None)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, batches, None)
+            yield item
 
 
 def as_of_refusal(as_of: date, first_stored_us: int) -> Conflict:

@@ -18,8 +18,9 @@ import isodate
 import polars as pl
 import pyarrow as pa
 
-from analytics.flatten_fast import flatten_frame
+from analytics.flatten_fast import PseudonymCache, flatten_frame, flatten_table
 from analytics.pseudonym import actor_key
+from statements import jsonenc
 from statements.ifi import agent_key
 from statements.store.base import StatementRecord
 from statements.timefmt import to_us
@@ -223,6 +224,40 @@ def flatten(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
             return flatten_python(records, secret)
         return Flattened(frame, actors)
     return flatten_python(records, secret)
+
+
+def flatten_raw(raw: pa.Table, secret: bytes, cache: PseudonymCache | None = None) -> Flattened:
+    """:func:`flatten` of a :data:`analytics.flatten_fast.RAW_SCHEMA` table (bodies as text).
+
+    The refresh's path: the stored JSON text goes to DuckDB unparsed (``cache``: pseudonyms
+    kept from the previous batches, :class:`analytics.flatten_fast.Pseudonyms`). A batch the
+    vectorised path does not handle is parsed here and flattened per statement, as
+    :func:`flatten` does.
+    """
+    if raw.num_rows:
+        try:
+            frame, actors = flatten_table(raw, secret, SCHEMA, cache)
+        except (pl.exceptions.PolarsError, duckdb.Error):
+            pass
+        else:
+            return Flattened(frame, actors)
+    return flatten_python(records_of(raw), secret)
+
+
+def records_of(raw: pa.Table) -> list[StatementRecord]:
+    """The records of a raw table, bodies parsed (the fields :func:`flatten_python` reads)."""
+    columns = raw.to_pydict()
+    return [
+        StatementRecord(id=sid, body=jsonenc.loads(body), stored_us=stored, voided=voided, seq=seq)
+        for sid, seq, stored, voided, body in zip(
+            columns["statement_id"],
+            columns["seq"],
+            columns["stored"],
+            columns["voided"],
+            columns["body"],
+            strict=True,
+        )
+    ]
 
 
 def flatten_python(records: Sequence[StatementRecord], secret: bytes) -> Flattened:

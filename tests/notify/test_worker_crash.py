@@ -37,12 +37,16 @@ class PausedStore:
         self.inner = inner
     def __getattr__(self, name):
         return getattr(self.inner, name)
-    def iter_since(self, after, batch_size):
-        for n, batch in enumerate(self.inner.iter_since(after, batch_size)):
+    def _paused(self, batches):
+        for n, batch in enumerate(batches):
             if n == 1:  # the first new batch is in the private copy: stop here
                 (data / "mid-step").touch()
                 time.sleep(3600)
             yield batch
+    def iter_since(self, after, batch_size):
+        return self._paused(self.inner.iter_since(after, batch_size))
+    def iter_raw_since(self, after, batch_size):  # what the refresh reads a SQLite store with
+        return self._paused(self.inner.iter_raw_since(after, batch_size))
 
 steps.open_store = lambda url: PausedStore(real_open(url))
 store = open_store(settings.resolved_store_url)

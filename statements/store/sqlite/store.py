@@ -34,6 +34,8 @@ from statements.store.sqlite.write import SQLiteWrites, _Job
 
 _COLS = "seq, id, stored_us, voided, ref_target, voids, authority_key, body"
 READER_CACHE_MB = 8
+#: One unparsed statement row of :meth:`SQLiteStore.iter_raw_since`.
+RawRow = tuple[int, str, int, int, str]
 
 
 def _record(row: sqlite3.Row | tuple[Any, ...]) -> StatementRecord:
@@ -292,6 +294,25 @@ class SQLiteStore(
             batch = [_record(r) for r in rows]
             cursor = batch[-1].seq
             yield batch
+
+    def iter_raw_since(self, after_seq: int, batch_size: int = 10_000) -> Iterator[list[RawRow]]:
+        """:meth:`iter_since` unparsed: ``(seq, id, stored_us, voided, body)`` rows, ``voided``
+        0 or 1 and ``body`` the stored JSON text.
+
+        For bulk readers that parse the JSON themselves (the analytics refresh hands the text
+        to DuckDB): no Python object is built per statement beyond the row tuple.
+        """
+        cursor = after_seq
+        while True:
+            rows: list[RawRow] = self._read(
+                "SELECT seq, id, stored_us, voided <> 0, body FROM statements "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                (cursor, batch_size),
+            )
+            if not rows:
+                return
+            cursor = rows[-1][0]
+            yield rows
 
     def consistent_through_us(self) -> int | None:
         """``stored`` of the newest statement (None when empty)."""
