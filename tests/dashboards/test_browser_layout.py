@@ -133,8 +133,34 @@ return out;
 """
 
 
+# every data table opened: none may need sideways scrolling or clip a column header (a phone
+# shows wide tables as cards), then the tables that were closed are closed again
+TABLE_PROBE = """
+const out = [];
+const shut = Array.from(document.querySelectorAll('details.data')).filter(d => !d.open);
+shut.forEach(d => { d.open = true; });
+for (const box of document.querySelectorAll('details.data .scroll')) {
+  if (!box.offsetParent) { continue; }
+  const caption = box.querySelector('caption');
+  const name = caption ? caption.textContent : box.closest('section').id;
+  if (box.scrollWidth > box.clientWidth + 1) {
+    out.push(`table '${name}' scrolls sideways (${box.scrollWidth} > ${box.clientWidth})`);
+  }
+  for (const th of box.querySelectorAll('th')) {
+    const r = th.getBoundingClientRect();
+    if (th.closest('thead').getBoundingClientRect().width <= 1) { continue; }  // cards: labels
+    if (r.width > 1 && (th.scrollWidth > th.clientWidth + 1 || r.right > box.getBoundingClientRect().right + 1)) {
+      out.push(`table '${name}': header '${th.textContent}' clipped`);
+    }
+  }
+}
+shut.forEach(d => { d.open = false; });
+return out;
+"""
+
+
 def _layout_problems(drv: Any) -> list[str]:
-    problems = []
+    problems: list[str] = list(drv.execute_script(TABLE_PROBE))
     for row in drv.execute_script(LAYOUT_PROBE):
         if row.get("page"):
             if row["scroll"] > row["inner"] + 1:
