@@ -215,7 +215,7 @@ def _linkage_panels(linkage: pl.DataFrame) -> list[Panel]:
         panels.append(
             Panel(
                 "not-estimable",
-                f"Not estimable ({not_est.height} pairs)",
+                f"Not estimable ({not_est.height} pair{'s' if not_est.height != 1 else ''})",
                 items=[
                     Item(
                         f"{n} pair{'s' if n != 1 else ''} ({', '.join(map(str, cats[:6]))}"

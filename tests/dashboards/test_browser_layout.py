@@ -118,6 +118,16 @@ for (const el of document.querySelectorAll('[data-figure]')) {
           && b.top < a.bottom - 1) { overlaps++; }
     }
   }
+  // tick labels of one axis must not overlap each other (long names on a crowded axis)
+  for (const axis of el.querySelectorAll('.xaxislayer-above, .yaxislayer-above')) {
+    const ticks = Array.from(axis.querySelectorAll('text')).map(n => n.getBoundingClientRect())
+        .filter(r => r.width > 0);
+    for (let i = 1; i < ticks.length; i++) {
+      const a = ticks[i - 1], b = ticks[i];
+      if (a.left < b.right - 2 && b.left < a.right - 2 && a.top < b.bottom - 2
+          && b.top < a.bottom - 2) { overlaps++; }
+    }
+  }
   // the legend must not sit on the title or an axis title (a plot-relative y does, in short plots)
   const legend = el.querySelector('.legend');
   const lbox = legend ? legend.getBoundingClientRect() : null;

@@ -105,8 +105,9 @@ def test_department_compliance_dot_plot() -> None:
     )
     fig = figures.department_compliance(depts, 0.8).to_dict()
     trace = fig["data"][0]
-    assert list(trace["marker"]["symbol"]) == ["circle", "circle-open"]
-    assert list(trace["error_x"]["arrayminus"]) == pytest.approx([0.3, 0.2])
+    assert list(trace["y"]) == ["B", "A"]  # the lowest first
+    assert list(trace["marker"]["symbol"]) == ["circle-open", "circle"]
+    assert list(trace["error_x"]["arrayminus"]) == pytest.approx([0.2, 0.3])
     assert fig["layout"]["shapes"][0]["x0"] == 0.8
 
 
@@ -421,3 +422,50 @@ def test_linkage_rows_never_show_an_implausible_irr() -> None:
     assert irr_text(fine) == "1.18 (1.02 to 1.37)" and fine["reason"] is None
     told = _clean({"irr": None, "estimable": False, "reason": "Too few events."})
     assert told["reason"] == "Too few events."
+
+
+def _wide_cells(n_comp: int) -> pl.DataFrame:
+    """Two departments by ``n_comp`` competencies with long names (a real hospital's width)."""
+    base = _cells().row(1, named=True)
+    return pl.DataFrame(
+        [
+            {
+                **base,
+                "department_id": d,
+                "competency_id": f"C{j}",
+                "competency": f"Long competency name number {j}",
+                "compliance": 1.0,
+            }
+            for d in ("D1", "D2")
+            for j in range(n_comp)
+        ]
+    )
+
+
+def test_wide_heatmap_keeps_cell_text_and_column_names_apart() -> None:
+    """40 columns: smaller cell text ("100" fits a ~19 px cell) and upright column names."""
+    narrow = figures.heatmap(_cells()).to_dict()
+    assert narrow["data"][0]["textfont"]["size"] == 11
+    assert narrow["layout"]["xaxis"]["tickangle"] == -30
+    wide = figures.heatmap(_wide_cells(40)).to_dict()
+    assert wide["data"][0]["textfont"]["size"] <= 8
+    assert wide["layout"]["xaxis"]["tickangle"] == -90
+    assert wide["layout"]["height"] > narrow["layout"]["height"] + 100  # room for the names
+
+
+def test_department_compliance_puts_the_lowest_first() -> None:
+    depts = pl.DataFrame(
+        {
+            "name": ["Alpha", "Beta", "Gamma"],
+            "service_line": ["A", "A", "B"],
+            "n_required": [10, 10, 10],
+            "n_compliant": [9, 6, 10],
+            "compliance": [0.9, 0.6, 1.0],
+            "lo": [0.6, 0.3, 0.7],
+            "hi": [0.98, 0.85, 1.0],
+            "weakest": ["x", "y", "z"],
+        }
+    )
+    fig = figures.department_compliance(depts, 0.9).to_dict()
+    assert list(fig["data"][0]["y"]) == ["Beta", "Alpha", "Gamma"]  # top of a reversed axis
+    assert list(fig["data"][0]["x"]) == [0.6, 0.9, 1.0]
