@@ -33,14 +33,17 @@ def content_page(r: Reader, names: Callable[[Sequence[str]], dict[str, str]]) ->
                 [
                     ("name", "Course"),
                     ("first_attempt_pass_rate", "First-attempt pass", "pct"),
+                    ("pass_lo", "95% low", "pct"),
+                    ("pass_hi", "95% high", "pct"),
                     ("attempts_to_pass", "Attempts to pass", "f2"),
                     ("click_through_rate", "Click-through", "pct"),
                     ("n_learners", "Learners"),
                     ("activity_id", "Activity id"),
                 ],
             ),
-            note="Click-through: a pass without answered items, or under a quarter of the median "
-            "duration.",
+            note="First-attempt pass rate with its 95% interval (Wilson, one first attempt per "
+            "learner). Click-through: a pass without answered items, or under a quarter of the "
+            "median duration.",
         )
     ]
     if items.height:

@@ -469,3 +469,25 @@ def test_department_compliance_puts_the_lowest_first() -> None:
     fig = figures.department_compliance(depts, 0.9).to_dict()
     assert list(fig["data"][0]["y"]) == ["Beta", "Alpha", "Gamma"]  # top of a reversed axis
     assert list(fig["data"][0]["x"]) == [0.6, 0.9, 1.0]
+
+
+def test_pass_rate_bars_carry_their_wilson_interval() -> None:
+    from dashboards.queries.safety import with_pass_interval
+
+    acts = with_pass_interval(
+        pl.DataFrame(
+            {
+                "activity_id": ["a", "b"],
+                "name": ["Few learners", "Many learners"],
+                "first_attempt_pass_rate": [0.6, 0.6],
+                "attempts_to_pass": [1.5, 1.5],
+                "click_through_rate": [0.1, 0.1],
+                "n_learners": [10, 1000],
+            }
+        )
+    )
+    assert acts["pass_lo"][0] == pytest.approx(wilson(6, 10)[0])
+    bars = figures.activity_quality(acts).to_dict()["data"][0]
+    wide, narrow = (bars["error_x"]["arrayminus"][k] + bars["error_x"]["array"][k] for k in (0, 1))
+    assert wide > 0.4 and narrow < 0.07  # ten learners say little, a thousand a lot
+    assert "95% CI" in bars["hovertemplate"]
