@@ -165,7 +165,19 @@
     });
   }
 
+  function foldFilters() {
+    /* Phone: the filter bar folds to its summary line (it stays open on a desk, and without
+       scripts); crossing the breakpoint folds or unfolds it again. */
+    var box = document.getElementById("filters-box");
+    if (!box || !window.matchMedia) { return; }
+    var phone = window.matchMedia("(max-width: 700px)");
+    var fit = function () { box.open = !phone.matches; };
+    fit();
+    if (phone.addEventListener) { phone.addEventListener("change", fit); }
+  }
+
   function start() {
+    foldFilters();
     var figures = document.querySelectorAll("[data-figure]");
     Array.prototype.forEach.call(figures, draw);
     autoSubmit();

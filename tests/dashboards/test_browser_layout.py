@@ -302,3 +302,23 @@ def test_phone_heatmap_is_a_ranked_list_with_a_way_to_the_grid(driver: Any, site
     _settle(driver)
     assert grid.is_displayed()
     assert not [p for p in _layout_problems(driver) if "page scrolls" in p]
+
+
+def test_phone_folds_the_filter_bar_to_one_line(driver: Any, site: str) -> None:
+    """A phone sees the page title near the top (filters one tap away); a desk sees the bar."""
+    from selenium.webdriver.common.by import By
+
+    probe = (
+        "return {h1: document.querySelector('main h1').getBoundingClientRect().top,"
+        " role: document.getElementById('f-role-family').checkVisibility()};"
+    )
+    _size(driver, *PHONE)
+    _open(driver, site + "/dashboards/")
+    folded = driver.execute_script(probe)
+    assert not folded["role"] and folded["h1"] < 320, folded  # the pickers wait behind a tap
+    driver.find_element(By.CSS_SELECTOR, "#filters-box > summary").click()
+    assert driver.find_element(By.ID, "f-role-family").is_displayed()
+    _size(driver, *DESK)
+    _open(driver, site + "/dashboards/")
+    assert driver.execute_script(probe)["role"]
+    assert not driver.find_element(By.CSS_SELECTOR, "#filters-box > summary").is_displayed()
