@@ -183,3 +183,22 @@ def test_compliance_tile_gives_its_counts(mod_reader: FlaskClient) -> None:
     html = mod_reader.get("/dashboards/").get_data(as_text=True)
     tile = re.search(r'Compliance</div>.*?<div class="detail">([^<]+)</div>', html, re.S)
     assert tile and re.match(r"[\d,]+ of [\d,]+ required · target 90%", tile.group(1)), tile
+
+
+def test_each_protocol_change_says_how_far_along_it_is(mod_reader: FlaskClient) -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    from dashboards.views_expiry import burn_status
+
+    last = pl.DataFrame({"share": [0.5, 0.0, None], "required": [10, 10, 0]})
+    day = dt.date(2026, 1, 31)
+    assert burn_status(last, day, dt.date(2026, 2, 20)) == (
+        "25% of 20 required staff retrained; due in 20 days"
+    )
+    assert burn_status(last, day, dt.date(2026, 1, 30)).endswith("; due 1 day ago")
+    assert burn_status(last, day, None).endswith("; no retraining window set")
+    html = mod_reader.get("/dashboards/protocols").get_data(as_text=True)
+    title = re.search(r'<h2 id="h-burn-0">([^<]+)</h2>', html)
+    assert title and re.search(r"— \d+% of \d+ required staff retrained; due in \d+ days", title[1])
