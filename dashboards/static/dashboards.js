@@ -61,9 +61,11 @@
         var lines = wrapped.split("<br>").length;
         var margin = merge(out.margin || {}, {});
         var headers = (out.annotations || []).some(function (n) { return n.yanchor === "bottom"; });
-        margin.t = Math.max(margin.t || 0, 24 + 20 * lines + (headers ? 22 : 0));
+        margin.t = Math.max(margin.t || 0, 32 + 20 * lines + (headers ? 22 : 0));
+        /* pad 18: a wrapped title's first line sits ~5 px above its anchor, so a pad of 10
+           cut the tops of its letters at the figure's edge */
         out = merge(out, { title: { text: wrapped, yref: "container", y: 1, yanchor: "top",
-                                    pad: { t: 10 } }, margin: margin });
+                                    pad: { t: 18 } }, margin: margin });
       }
     }
     if (Array.isArray(out.annotations)) {

@@ -136,6 +136,11 @@ for (const el of document.querySelectorAll('[data-figure]')) {
     if (lbox && r.width > 0 && lbox.left < r.right - 1 && r.left < lbox.right - 1
         && lbox.top < r.bottom - 1 && r.top < lbox.bottom - 1) { overlaps++; }
   }
+  // the figure title starts inside the figure (a wrapped phone title was cut at its top edge)
+  const title = el.querySelector('.gtitle');
+  const cut = title && title.getBoundingClientRect().width > 0
+      && title.getBoundingClientRect().top < svg.top - 1;
+  if (cut) { overlaps++; }
   out.push({id: el.id, svg: svg.width, left: svg.left, right: svg.right, boxl: box.left,
             boxr: box.right, plot: size.w, overlaps: overlaps});
 }
@@ -181,7 +186,7 @@ def _layout_problems(drv: Any) -> list[str]:
         if row["plot"] < 0.45 * row["svg"]:
             problems.append(f"{row['id']} plot area crushed to {row['plot']:.0f} px: {row}")
         if row["overlaps"]:
-            problems.append(f"{row['id']} has {row['overlaps']} overlapping titles/labels")
+            problems.append(f"{row['id']} has {row['overlaps']} overlapping or cut titles/labels")
     return problems
 
 

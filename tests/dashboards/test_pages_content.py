@@ -202,3 +202,15 @@ def test_each_protocol_change_says_how_far_along_it_is(mod_reader: FlaskClient) 
     html = mod_reader.get("/dashboards/protocols").get_data(as_text=True)
     title = re.search(r'<h2 id="h-burn-0">([^<]+)</h2>', html)
     assert title and re.search(r"— \d+% of \d+ required staff retrained; due in \d+ days", title[1])
+
+
+def test_safety_puts_the_primary_estimates_first_with_their_intervals(
+    mod_reader: FlaskClient,
+) -> None:
+    html = mod_reader.get("/dashboards/safety").get_data(as_text=True)
+    tiles = re.search(r'<section class="tiles".*?</section>', html, re.S)
+    assert tiles and html.index('class="tiles"') < html.index('id="panel-funnel"')
+    values = re.findall(r'<div class="value">IRR ([\d.]+)', tiles[0])
+    assert values == ["1.18", "1.04"], values  # the two primaries; no secondary or control
+    assert "95% CI 1.02 to 1.37 per 10 pp compliance gap" in tiles[0]
+    assert "Association, not causation." in tiles[0]
