@@ -16,6 +16,8 @@ SPECS = (
     ("click_through_rate", ".0%", "Click-through rate"),
 )
 ROW_PX = 24
+#: characters of a course name on a phone's axis
+PHONE_NAME = 16
 
 
 def _range(col: str, values: list[Any]) -> list[float]:
@@ -97,9 +99,12 @@ def activity_quality(activities: pl.DataFrame) -> Fig:
         )
     height = 110 + ROW_PX * max(len(names), 1)
     narrow = one_column(3, titles, ROW_PX * max(len(names), 1) + 10)
+    short = [n if len(n) <= PHONE_NAME else n[: PHONE_NAME - 1].rstrip() + "…" for n in names]
     for k in range(3):
         suffix = "" if k == 0 else str(k + 1)
-        narrow[f"yaxis{suffix}"].update(showticklabels=True)
+        # a phone keeps ~60 % of the width for the bars: long course names are cut (full name
+        # in the hover and the table)
+        narrow[f"yaxis{suffix}"].update(showticklabels=True, tickvals=names, ticktext=short)
     base = base_layout("Courses, weakest first-attempt pass rate first", height)
     base.update(
         layout,

@@ -491,3 +491,22 @@ def test_pass_rate_bars_carry_their_wilson_interval() -> None:
     wide, narrow = (bars["error_x"]["arrayminus"][k] + bars["error_x"]["array"][k] for k in (0, 1))
     assert wide > 0.4 and narrow < 0.07  # ten learners say little, a thousand a lot
     assert "95% CI" in bars["hovertemplate"]
+
+
+def test_phone_cuts_long_course_names_so_the_bars_keep_their_room() -> None:
+    long_name = "Urinary Catheter Care (CAUTI Bundle)"
+    acts = pl.DataFrame(
+        {
+            "activity_id": ["a", "b"],
+            "name": [long_name, "Hand Hygiene"],
+            "first_attempt_pass_rate": [0.8, 0.9],
+            "attempts_to_pass": [1.2, 1.1],
+            "click_through_rate": [0.0, 0.1],
+            "n_learners": [50, 60],
+        }
+    )
+    narrow = figures.activity_quality(acts).to_dict()["layout"]["meta"]["narrow"]
+    for axis in ("yaxis", "yaxis2", "yaxis3"):
+        assert list(narrow[axis]["tickvals"]) == [long_name, "Hand Hygiene"]
+        cut, whole = narrow[axis]["ticktext"]
+        assert whole == "Hand Hygiene" and cut.endswith("…") and len(cut) <= 16
