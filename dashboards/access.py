@@ -40,14 +40,6 @@ class Viewer:
         return self.access.scope if self.access is not None else Scope(all=True)
 
     @property
-    def label(self) -> str:
-        """What the page header says about this viewer's access."""
-        if self.access is None:
-            return "staff-level" if self.can_staff else "aggregates"
-        units = "all units" if self.scope.all else self.scope.as_text().replace(",", ", ")
-        return f"{', '.join(self.access.roles)}; {units}"
-
-    @property
     def can_read(self) -> bool:
         """May see aggregate dashboards."""
         if self.access is not None:

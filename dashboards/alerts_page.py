@@ -61,7 +61,8 @@ def _csrf_ok() -> bool:
 
 
 def _choices() -> dict[str, list[tuple[str, str]]]:
-    """Departments (only those in the viewer's scope) and competencies for the form."""
+    """Departments (only those in the viewer's scope) and competencies for the form; ``demo``
+    is non-empty when the warehouse holds the demo hospital (the page shows the banner)."""
     out: dict[str, list[tuple[str, str]]] = {"departments": [], "competencies": []}
     where, params = scope_where(g.dash_viewer.scope)
     try:
@@ -79,12 +80,14 @@ def _choices() -> dict[str, list[tuple[str, str]]]:
                     (str(a), str(b))
                     for a, b in r.rows("SELECT competency_id, name FROM competencies ORDER BY 2")
                 ]
+            out["demo"] = [("demo", "demo")] if r.has("demo_marker") else []
     except NoData:
         pass
     return out
 
 
 def _page(mine: list[Subscription], error: str = "", status: int = 200) -> Response:
+    choices = _choices()
     html = render_template(
         "dashboards/alerts.html",
         title="Alerts",
@@ -92,9 +95,11 @@ def _page(mine: list[Subscription], error: str = "", status: int = 200) -> Respo
         error=error,
         kinds=[(k, KIND_LABELS.get(k, k)) for k in KINDS],
         default_kinds=DEFAULT_KINDS,
-        choices=_choices(),
+        choices=choices,
+        names={k: dict(v) for k, v in choices.items()},
+        kind_labels=KIND_LABELS,
         viewer=g.dash_viewer,
-        **_chrome(Filters(), {}, False),
+        **_chrome(Filters(), {}, bool(choices.get("demo"))),
     )
     return Response(html, status=status, mimetype="text/html")
 

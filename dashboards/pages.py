@@ -37,6 +37,7 @@ from dashboards.freshness import Freshness, freshness
 from dashboards.page import Page
 from dashboards.queries import expiry as q_expiry
 from dashboards.queries.common import in_scope, scope_where
+from dashboards.viewer_label import ViewerLabel, viewer_label
 from dashboards.views import department_page, heatmap_page, overview_page
 from dashboards.views_expiry import expiry_page, protocols_page
 from dashboards.views_safety import content_page, safety_page
@@ -159,7 +160,17 @@ def _chrome(f: Filters, options: dict[str, list[str]], demo: bool) -> dict[str, 
         "query": f.query(),
         "endpoint": request.endpoint,
         "freshness": _freshness(h),
+        "viewer_label": _viewer_label,
     }
+
+
+def _viewer_label(viewer: Viewer) -> ViewerLabel:
+    """The header's roles and unit names (codes when the warehouse cannot be read)."""
+    try:
+        return viewer_label(viewer, hooks().source.reader)
+    except Exception:  # the header must never break a page
+        LOG.exception("could not name the viewer's units")
+        return viewer_label(viewer)
 
 
 def _freshness(h: Hooks) -> Freshness | None:

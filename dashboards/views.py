@@ -29,7 +29,8 @@ def overview_page(r: Reader, f: Filters, now: dt.datetime, target: float) -> Pag
         Tile(
             "Compliance",
             cell(o.compliance, "pct"),
-            f"target {target:.0%} · {o.month:%Y-%m}",
+            (f"{o.n_compliant:,} of {o.n_required:,} required · " if o.n_required else "")
+            + f"target {target:.0%} · {o.month:%Y-%m}",
             alert=o.compliance is not None and o.compliance < target,
         ),
         Tile(
@@ -135,7 +136,9 @@ def flagged_items(cells: pl.DataFrame, metric: str, query: str = "") -> list[Ite
     out = []
     for r in rows:
         label = FLAG_MARKERS[r["flag"]][3].split(":")[0]
-        value = cell(r.get(metric), "pct")
+        value = with_interval(r.get(metric), r.get(f"{metric}_lo"), r.get(f"{metric}_hi"))
+        if r.get("n_required") is not None:
+            value = f"{value[:-1]}, n {r['n_required']})" if value.endswith(")") else value
         href = f"department/{quote(str(r['department_id']))}?competency=" + quote(
             str(r["competency_id"])
         )
@@ -148,6 +151,15 @@ def flagged_items(cells: pl.DataFrame, metric: str, query: str = "") -> list[Ite
             )
         )
     return out
+
+
+def with_interval(value: float | None, lo: float | None, hi: float | None) -> str:
+    """``78% (95% CI 60 to 90%)``, or the value alone when the interval is unknown."""
+    if value is None:
+        return cell(value)
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return cell(value, "pct")
+    return f"{value:.0%} (95% CI {lo * 100:.0f} to {hi:.0%})"
 
 
 def heatmap_page(r: Reader, f: Filters, metric: str, target: float) -> Page:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from dashboards import figures
@@ -86,6 +88,22 @@ def expiry_page(r: Reader, f: Filters, task_id: str, viewer: Viewer) -> Page:
     return page
 
 
+def burn_status(last: pl.DataFrame, snap: dt.date | None, due: dt.date | None) -> str:
+    """The headline of one change: "9% of 40 required staff retrained; due in 20 days"."""
+    required = int(last["required"].sum() or 0) if last.height else 0
+    if not required:
+        text = "no staff required to retrain"
+    else:
+        done = round(float((last["share"].fill_null(0) * last["required"]).sum()))
+        text = f"{done / required:.0%} of {required} required staff retrained"
+    if due is None or snap is None:
+        return text + "; no retraining window set"
+    days = (due - snap).days
+    if days < 0:
+        return text + f"; due {-days} day{'s' if days != -1 else ''} ago"
+    return text + ("; due today" if days == 0 else f"; due in {days} day{'s' if days != 1 else ''}")
+
+
 def protocols_page(r: Reader, f: Filters) -> Page:
     """Burn-down per protocol change: share retrained since the change against its due date."""
     snap, changes, curve = q_expiry.burn_down(r, f)
@@ -115,7 +133,7 @@ def protocols_page(r: Reader, f: Filters) -> Page:
         page.panels.append(
             Panel(
                 f"burn-{k}",
-                ch["competency"],
+                f"{ch['competency']} — {burn_status(last, snap, due)}",
                 fig,
                 from_frame(
                     f"{ch['competency']} {ch.get('new_version') or ''}: "

@@ -11,7 +11,7 @@ from dashboards import figures
 from dashboards.data import Reader
 from dashboards.figures.safety import funnel_status
 from dashboards.filters import Filters
-from dashboards.page import Item, Page, Panel
+from dashboards.page import Item, Page, Panel, Tile
 from dashboards.queries import safety as q_safety
 from dashboards.queries.linkage import irr_text
 from dashboards.tables import from_frame
@@ -33,14 +33,17 @@ def content_page(r: Reader, names: Callable[[Sequence[str]], dict[str, str]]) ->
                 [
                     ("name", "Course"),
                     ("first_attempt_pass_rate", "First-attempt pass", "pct"),
+                    ("pass_lo", "95% low", "pct"),
+                    ("pass_hi", "95% high", "pct"),
                     ("attempts_to_pass", "Attempts to pass", "f2"),
                     ("click_through_rate", "Click-through", "pct"),
                     ("n_learners", "Learners"),
                     ("activity_id", "Activity id"),
                 ],
             ),
-            note="Click-through: a pass without answered items, or under a quarter of the median "
-            "duration.",
+            note="First-attempt pass rate with its 95% interval (Wilson, one first attempt per "
+            "learner). Click-through: a pass without answered items, or under a quarter of the "
+            "median duration.",
         )
     ]
     if items.height:
@@ -146,7 +149,30 @@ def safety_page(r: Reader, f: Filters) -> Page:
         ),
     ]
     page.panels.extend(_linkage_panels(s.linkage))
+    page.tiles = primary_tiles(s.linkage)
     return page
+
+
+def primary_tiles(linkage: pl.DataFrame, most: int = 4) -> list[Tile]:
+    """The pre-specified primary estimates first on the page: IRR with its interval and q."""
+    if not linkage.height or "is_primary" not in linkage.columns:
+        return []
+    rows = [
+        r
+        for r in linkage.filter(pl.col("estimable")).iter_rows(named=True)
+        if r.get("is_primary") and not r.get("negative_control") and r.get("irr") is not None
+    ][:most]
+    return [
+        Tile(
+            f"{r['category']} · {r.get('competency') or r.get('competency_id')}",
+            f"IRR {r['irr']:.2f}",
+            f"95% CI {r['irr_lo']:.2f} to {r['irr_hi']:.2f} per 10 pp "
+            f"{r.get('gap_kind') or 'readiness'} gap"
+            + (f"; q {r['q_value']:.2f}" if r.get("q_value") is not None else "")
+            + "; primary. Association, not causation.",
+        )
+        for r in rows
+    ]
 
 
 def _status(funnel: pl.DataFrame) -> list[str]:
@@ -215,7 +241,7 @@ def _linkage_panels(linkage: pl.DataFrame) -> list[Panel]:
         panels.append(
             Panel(
                 "not-estimable",
-                f"Not estimable ({not_est.height} pairs)",
+                f"Not estimable ({not_est.height} pair{'s' if not_est.height != 1 else ''})",
                 items=[
                     Item(
                         f"{n} pair{'s' if n != 1 else ''} ({', '.join(map(str, cats[:6]))}"

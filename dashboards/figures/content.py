@@ -16,6 +16,8 @@ SPECS = (
     ("click_through_rate", ".0%", "Click-through rate"),
 )
 ROW_PX = 24
+#: characters of a course name on a phone's axis
+PHONE_NAME = 16
 
 
 def _range(col: str, values: list[Any]) -> list[float]:
@@ -26,8 +28,37 @@ def _range(col: str, values: list[Any]) -> list[float]:
     return [1.0, max(2.0, top * 1.1)]
 
 
+def _pass_interval(activities: pl.DataFrame, values: list[Any]) -> dict[str, Any]:
+    """The pass-rate bars' Wilson 95 % whiskers; the value sits inside the bar, clear of them."""
+    lo, hi = activities["pass_lo"].to_list(), activities["pass_hi"].to_list()
+
+    def gap(a: Any, b: Any) -> float | None:
+        return None if a is None or b is None else max(0.0, a - b)
+
+    return {
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": [gap(h, v) for v, h in zip(values, hi, strict=True)],
+            "arrayminus": [gap(v, low) for v, low in zip(values, lo, strict=True)],
+            "color": "#333",
+            "thickness": 1.5,
+            "width": 4,
+        },
+        "textposition": "inside",
+        "insidetextanchor": "start",
+        "customdata": [
+            [n, "—" if a is None else f"{a:.0%} to {b:.0%}"]
+            for n, a, b in zip(activities["n_learners"].to_list(), lo, hi, strict=True)
+        ],
+        "hovertemplate": "%{y}: %{x:.0%} (95% CI %{customdata[1]}; n=%{customdata[0]} "
+        "learners)<extra></extra>",
+    }
+
+
 def activity_quality(activities: pl.DataFrame) -> Fig:
-    """One named row per course: first-attempt pass rate, attempts to pass, click-through rate.
+    """One named row per course: first-attempt pass rate (with its Wilson 95 % interval when
+    ``pass_lo``/``pass_hi`` are given), attempts to pass, click-through rate.
 
     ``activities`` columns: name (display label, one per row), activity_id, n_learners and the
     three measures; rows keep their order (the page sorts the weakest pass rate first).
@@ -57,6 +88,8 @@ def activity_quality(activities: pl.DataFrame) -> Fig:
                 "<extra></extra>",
             }
         )
+        if k == 0 and {"pass_lo", "pass_hi"} <= set(activities.columns):
+            data[-1].update(_pass_interval(activities, values))
         suffix = "" if k == 0 else str(k + 1)
         layout[f"xaxis{suffix}"].update(
             range=_range(col, values), tickformat=".0%" if fmt == ".0%" else ".1f"
@@ -66,9 +99,12 @@ def activity_quality(activities: pl.DataFrame) -> Fig:
         )
     height = 110 + ROW_PX * max(len(names), 1)
     narrow = one_column(3, titles, ROW_PX * max(len(names), 1) + 10)
+    short = [n if len(n) <= PHONE_NAME else n[: PHONE_NAME - 1].rstrip() + "…" for n in names]
     for k in range(3):
         suffix = "" if k == 0 else str(k + 1)
-        narrow[f"yaxis{suffix}"].update(showticklabels=True)
+        # a phone keeps ~60 % of the width for the bars: long course names are cut (full name
+        # in the hover and the table)
+        narrow[f"yaxis{suffix}"].update(showticklabels=True, tickvals=names, ticktext=short)
     base = base_layout("Courses, weakest first-attempt pass rate first", height)
     base.update(
         layout,

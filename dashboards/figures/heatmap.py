@@ -147,6 +147,14 @@ def _groups(
     return shapes, notes
 
 
+def cell_font(n_cols: int) -> int:
+    """The cell text size that keeps "100" or "n=12" inside its cell: 11 px up to 24 columns,
+    smaller for wider grids (a desk grid is ~750 px; a character is ~0.6 of the size)."""
+    if n_cols <= 24:
+        return 11
+    return max(7, min(11, int((750 / n_cols - 3) / 1.9)))
+
+
 def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9) -> Fig:
     """Heatmap of ``metric`` (shrunken compliance or readiness), centred on ``target``.
 
@@ -163,7 +171,7 @@ def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9
         "y": ys,
         "text": m["text"],
         "texttemplate": "%{text}",
-        "textfont": {"size": 11},
+        "textfont": {"size": cell_font(len(cols))},
         "xgap": 2,
         "ygap": 2,
         "customdata": m["custom"],
@@ -218,12 +226,17 @@ def heatmap(cells: pl.DataFrame, metric: str = "compliance", target: float = 0.9
         )
     shapes_r, notes_r = _groups([r[0] for r in rows], horizontal=True)
     shapes_c, notes_c = _groups([c[0] for c in cols], horizontal=False)
-    layout = base_layout(f"{metric.title()} by department and competency", 360 + 34 * len(rows))
+    upright = len(cols) > 21  # upright column names need their length in height
+    longest = max((len(str(c[2])) for c in cols), default=0) if upright else 0
+    layout = base_layout(
+        f"{metric.title()} by department and competency", 360 + 34 * len(rows) + 6 * longest
+    )
     layout.update(
         xaxis={
             "tickvals": xs,
             "ticktext": [c[2] for c in cols],
-            "tickangle": -30,
+            # slanted names overlap once columns are narrower than ~28 px; upright ones do not
+            "tickangle": -90 if upright else -30,
             "showgrid": False,
             "zeroline": False,
             "range": [-0.5, len(cols) - 0.5],

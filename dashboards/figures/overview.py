@@ -35,10 +35,12 @@ def target_line(x: float, label: str) -> tuple[dict[str, object], dict[str, obje
 
 
 def department_compliance(depts: pl.DataFrame, target: float = 0.9) -> Fig:
-    """Dot plot: compliance per department with its Wilson interval; below-target as open dots.
+    """Dot plot: compliance per department with its Wilson interval; below-target as open dots;
+    the lowest department first.
 
     ``depts`` columns: name, service_line, n_required, n_compliant, compliance, lo, hi, weakest.
     """
+    depts = depts.sort("compliance", "name", nulls_last=True)  # lowest first, at the top
     below = [(c is not None and c < target) for c in depts["compliance"].to_list()]
     trace = {
         "type": "scatter",

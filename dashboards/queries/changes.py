@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dashboards.data import Reader
 from dashboards.filters import Filters
 from dashboards.queries.common import dept_where
-from dashboards.queries.readiness import reason_of
+from dashboards.queries.readiness import readable_reason, reason_of
 
 SIGNALS = ("PRIORITY", "DECLINING", "LOW", "UPDATE_IN_PROGRESS")
 HORIZON_MONTHS = 12
@@ -50,7 +50,14 @@ def new_flags(r: Reader, f: Filters, month: dt.date) -> list[Change]:
         [month, *params],
     )
     return [
-        Change(str(a), str(b), str(c), str(d), str(e), reason_of(x) or "No reason recorded.")
+        Change(
+            str(a),
+            str(b),
+            str(c),
+            str(d),
+            str(e),
+            readable_reason(reason_of(x), str(a), str(c), str(d)) or "No reason recorded.",
+        )
         for a, b, c, d, e, x in rows
     ]
 

@@ -39,6 +39,9 @@ class Overview:
     last_refresh: dt.datetime | None
     departments: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    #: the compliance tile's counts: compliant and required staff-competencies
+    n_compliant: int = 0
+    n_required: int = 0
 
 
 def department_compliance(r: Reader, f: Filters, month: dt.date) -> pl.DataFrame:
@@ -190,6 +193,8 @@ def overview(r: Reader, f: Filters, now: dt.datetime) -> Overview:
         last_refresh=_last_refresh(r),
         departments=depts,
         warnings=data_quality(r, f, month),
+        n_compliant=int(depts["n_compliant"].sum() or 0) if total_n else 0,
+        n_required=total_n,
     )
 
 

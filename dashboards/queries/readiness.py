@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +68,33 @@ def heatmap_cells(r: Reader, f: Filters) -> tuple[dt.date, pl.DataFrame]:
         """,
         [month, *params],
     )
-    reasons = [reason_of(e) for e in frame["explanation"].to_list()]
+    reasons = [
+        readable_reason(reason_of(e), d, c, n)
+        for e, d, c, n in zip(
+            frame["explanation"].to_list(),
+            frame["department_id"].to_list(),
+            frame["competency_id"].to_list(),
+            frame["competency"].to_list(),
+            strict=True,
+        )
+    ]
     return month, frame.drop("explanation").with_columns(reason=pl.Series(reasons, dtype=pl.Utf8))
+
+
+def readable_reason(
+    reason: str | None, department_id: str, competency_id: str, competency: str
+) -> str | None:
+    """A flag's reason as a leader reads it beside the cell's name: without the leading
+    "DEPT / COMP:" codes (the label names the cell) and with the competency named."""
+    if not reason:
+        return reason
+    prefix = re.compile(
+        rf"^(?:[A-Z_]+ in )?{re.escape(department_id)} / {re.escape(competency_id)}:\s*"
+    )
+    text = prefix.sub("", reason, count=1)
+    if competency and competency != competency_id:
+        text = re.sub(rf"(?<![\w-]){re.escape(competency_id)}(?![\w-])", competency, text)
+    return text[:1].upper() + text[1:] if text else reason
 
 
 def reason_of(raw: Any) -> str | None:

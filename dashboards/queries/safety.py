@@ -13,7 +13,7 @@ import polars as pl
 from dashboards.data import NoData, Reader
 from dashboards.filters import Filters
 from dashboards.queries import linkage as q_linkage
-from dashboards.queries.common import dept_where, established, month_of
+from dashboards.queries.common import dept_where, established, month_of, wilson
 
 
 @dataclass
@@ -149,6 +149,7 @@ def content(
     ids = [str(a) for a in activities["activity_id"].to_list()]
     labels = activity_labels(ids, names(ids), _competency_names(r))
     activities = activities.with_columns(name=pl.Series(labels, dtype=pl.Utf8))
+    activities = with_pass_interval(activities)
     items = (
         r.frame("SELECT * FROM item_quality ORDER BY activity_id, item_id")
         if r.has("item_quality")
@@ -196,3 +197,22 @@ def _common_suffix(labels: list[str]) -> str:
     if len(tails) != 1 or sum(":" in x for x in labels) < 2:
         return ""
     return tails.pop()
+
+
+def with_pass_interval(activities: pl.DataFrame) -> pl.DataFrame:
+    """``pass_lo``/``pass_hi``: the Wilson 95 % interval of the first-attempt pass rate, one first
+    attempt per learner (null where the rate or the count is unknown)."""
+    if not {"first_attempt_pass_rate", "n_learners"} <= set(activities.columns):
+        return activities
+    bounds = [
+        wilson(round(p * n), n) if p is not None and n else (None, None)
+        for p, n in zip(
+            activities["first_attempt_pass_rate"].to_list(),
+            activities["n_learners"].to_list(),
+            strict=True,
+        )
+    ]
+    return activities.with_columns(
+        pass_lo=pl.Series([b[0] for b in bounds], dtype=pl.Float64),
+        pass_hi=pl.Series([b[1] for b in bounds], dtype=pl.Float64),
+    )

@@ -61,9 +61,11 @@
         var lines = wrapped.split("<br>").length;
         var margin = merge(out.margin || {}, {});
         var headers = (out.annotations || []).some(function (n) { return n.yanchor === "bottom"; });
-        margin.t = Math.max(margin.t || 0, 24 + 20 * lines + (headers ? 22 : 0));
+        margin.t = Math.max(margin.t || 0, 32 + 20 * lines + (headers ? 22 : 0));
+        /* pad 18: a wrapped title's first line sits ~5 px above its anchor, so a pad of 10
+           cut the tops of its letters at the figure's edge */
         out = merge(out, { title: { text: wrapped, yref: "container", y: 1, yanchor: "top",
-                                    pad: { t: 10 } }, margin: margin });
+                                    pad: { t: 18 } }, margin: margin });
       }
     }
     if (Array.isArray(out.annotations)) {
@@ -165,7 +167,19 @@
     });
   }
 
+  function foldFilters() {
+    /* Phone: the filter bar folds to its summary line (it stays open on a desk, and without
+       scripts); crossing the breakpoint folds or unfolds it again. */
+    var box = document.getElementById("filters-box");
+    if (!box || !window.matchMedia) { return; }
+    var phone = window.matchMedia("(max-width: 700px)");
+    var fit = function () { box.open = !phone.matches; };
+    fit();
+    if (phone.addEventListener) { phone.addEventListener("change", fit); }
+  }
+
   function start() {
+    foldFilters();
     var figures = document.querySelectorAll("[data-figure]");
     Array.prototype.forEach.call(figures, draw);
     autoSubmit();

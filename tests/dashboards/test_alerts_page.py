@@ -41,7 +41,9 @@ def test_subscribe_and_unsubscribe(dash_app: Flask, reader_client: FlaskClient) 
     assert sub.departments == ("D1", "D3") and sub.kinds == ("flag_priority",)
     assert sub.immediate and sub.digest and not sub.staff_level
     listed = reader_client.get("/dashboards/alerts").get_data(as_text=True)
-    assert "lead@example.org" in listed and "departments: D1, D3" in listed
+    assert "lead@example.org" in listed and "departments: Ward A, Ward C" in listed  # names
+    assert "DEMO DATA" in listed  # the demo hospital is marked on every page, alerts too
+    assert "New PRIORITY flag" in listed and "flag_priority" not in listed.split("<h2>Subscribe")[0]
     resp = reader_client.post(
         f"/dashboards/alerts/{sub.id}/remove", data={"csrf_token": _token(reader_client)}
     )

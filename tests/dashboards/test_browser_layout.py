@@ -118,6 +118,16 @@ for (const el of document.querySelectorAll('[data-figure]')) {
           && b.top < a.bottom - 1) { overlaps++; }
     }
   }
+  // tick labels of one axis must not overlap each other (long names on a crowded axis)
+  for (const axis of el.querySelectorAll('.xaxislayer-above, .yaxislayer-above')) {
+    const ticks = Array.from(axis.querySelectorAll('text')).map(n => n.getBoundingClientRect())
+        .filter(r => r.width > 0);
+    for (let i = 1; i < ticks.length; i++) {
+      const a = ticks[i - 1], b = ticks[i];
+      if (a.left < b.right - 2 && b.left < a.right - 2 && a.top < b.bottom - 2
+          && b.top < a.bottom - 2) { overlaps++; }
+    }
+  }
   // the legend must not sit on the title or an axis title (a plot-relative y does, in short plots)
   const legend = el.querySelector('.legend');
   const lbox = legend ? legend.getBoundingClientRect() : null;
@@ -126,6 +136,11 @@ for (const el of document.querySelectorAll('[data-figure]')) {
     if (lbox && r.width > 0 && lbox.left < r.right - 1 && r.left < lbox.right - 1
         && lbox.top < r.bottom - 1 && r.top < lbox.bottom - 1) { overlaps++; }
   }
+  // the figure title starts inside the figure (a wrapped phone title was cut at its top edge)
+  const title = el.querySelector('.gtitle');
+  const cut = title && title.getBoundingClientRect().width > 0
+      && title.getBoundingClientRect().top < svg.top - 1;
+  if (cut) { overlaps++; }
   out.push({id: el.id, svg: svg.width, left: svg.left, right: svg.right, boxl: box.left,
             boxr: box.right, plot: size.w, overlaps: overlaps});
 }
@@ -133,8 +148,34 @@ return out;
 """
 
 
+# every data table opened: none may need sideways scrolling or clip a column header (a phone
+# shows wide tables as cards), then the tables that were closed are closed again
+TABLE_PROBE = """
+const out = [];
+const shut = Array.from(document.querySelectorAll('details.data')).filter(d => !d.open);
+shut.forEach(d => { d.open = true; });
+for (const box of document.querySelectorAll('details.data .scroll')) {
+  if (!box.offsetParent) { continue; }
+  const caption = box.querySelector('caption');
+  const name = caption ? caption.textContent : box.closest('section').id;
+  if (box.scrollWidth > box.clientWidth + 1) {
+    out.push(`table '${name}' scrolls sideways (${box.scrollWidth} > ${box.clientWidth})`);
+  }
+  for (const th of box.querySelectorAll('th')) {
+    const r = th.getBoundingClientRect();
+    if (th.closest('thead').getBoundingClientRect().width <= 1) { continue; }  // cards: labels
+    if (r.width > 1 && (th.scrollWidth > th.clientWidth + 1 || r.right > box.getBoundingClientRect().right + 1)) {
+      out.push(`table '${name}': header '${th.textContent}' clipped`);
+    }
+  }
+}
+shut.forEach(d => { d.open = false; });
+return out;
+"""
+
+
 def _layout_problems(drv: Any) -> list[str]:
-    problems = []
+    problems: list[str] = list(drv.execute_script(TABLE_PROBE))
     for row in drv.execute_script(LAYOUT_PROBE):
         if row.get("page"):
             if row["scroll"] > row["inner"] + 1:
@@ -145,7 +186,7 @@ def _layout_problems(drv: Any) -> list[str]:
         if row["plot"] < 0.45 * row["svg"]:
             problems.append(f"{row['id']} plot area crushed to {row['plot']:.0f} px: {row}")
         if row["overlaps"]:
-            problems.append(f"{row['id']} has {row['overlaps']} overlapping titles/labels")
+            problems.append(f"{row['id']} has {row['overlaps']} overlapping or cut titles/labels")
     return problems
 
 
@@ -266,3 +307,23 @@ def test_phone_heatmap_is_a_ranked_list_with_a_way_to_the_grid(driver: Any, site
     _settle(driver)
     assert grid.is_displayed()
     assert not [p for p in _layout_problems(driver) if "page scrolls" in p]
+
+
+def test_phone_folds_the_filter_bar_to_one_line(driver: Any, site: str) -> None:
+    """A phone sees the page title near the top (filters one tap away); a desk sees the bar."""
+    from selenium.webdriver.common.by import By
+
+    probe = (
+        "return {h1: document.querySelector('main h1').getBoundingClientRect().top,"
+        " role: document.getElementById('f-role-family').checkVisibility()};"
+    )
+    _size(driver, *PHONE)
+    _open(driver, site + "/dashboards/")
+    folded = driver.execute_script(probe)
+    assert not folded["role"] and folded["h1"] < 320, folded  # the pickers wait behind a tap
+    driver.find_element(By.CSS_SELECTOR, "#filters-box > summary").click()
+    assert driver.find_element(By.ID, "f-role-family").is_displayed()
+    _size(driver, *DESK)
+    _open(driver, site + "/dashboards/")
+    assert driver.execute_script(probe)["role"]
+    assert not driver.find_element(By.CSS_SELECTOR, "#filters-box > summary").is_displayed()

@@ -124,3 +124,38 @@ def test_sign_in_page_fits_and_offers_its_ways_alike(
             driver.get_log("browser")  # the refusal's 400 is logged by the browser: expected
         finally:
             driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+HEADER_PROBE = """
+const who = document.querySelector('.who'), button = document.querySelector('form.signout button');
+const line = parseFloat(getComputedStyle(who).lineHeight);
+return {who: who.getBoundingClientRect().height, line: line, text: who.textContent,
+        button: button.getBoundingClientRect().height,
+        buttonLine: parseFloat(getComputedStyle(button).lineHeight),
+        scroll: document.documentElement.scrollWidth, inner: window.innerWidth};
+"""
+
+
+def test_phone_header_names_units_in_two_lines_at_most(driver: Any, dash_app: Flask) -> None:
+    """A long unit list is cut to two lines on a phone; "Sign out" stays on one."""
+    from selenium.webdriver.common.by import By
+
+    from tests.dashboards.test_browser_layout import PHONE, _size
+
+    scope = Scope(sites=("North",), departments=("D1", "D2", "D3", "D4", "D5", "D6"))
+    add_person(dash_app, "lead.with.a.long.name@example.org", ("staff", "educator"), scope)
+    with serve(dash_app) as base:
+        _size(driver, *PHONE)
+        try:
+            _fresh(driver, base)
+            driver.find_element(By.ID, "email").send_keys("lead.with.a.long.name@example.org")
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            _submit(driver, "sign-in")
+            _wait_figures(driver)
+            probe = driver.execute_script(HEADER_PROBE)
+        finally:
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert "Ward A" in probe["text"] and "department:" not in probe["text"], probe
+    assert probe["who"] <= 2 * probe["line"] + 1, probe
+    assert probe["button"] < 2 * probe["buttonLine"], probe  # "Sign out" on one line
+    assert probe["scroll"] <= probe["inner"], probe

@@ -105,8 +105,9 @@ def test_department_compliance_dot_plot() -> None:
     )
     fig = figures.department_compliance(depts, 0.8).to_dict()
     trace = fig["data"][0]
-    assert list(trace["marker"]["symbol"]) == ["circle", "circle-open"]
-    assert list(trace["error_x"]["arrayminus"]) == pytest.approx([0.3, 0.2])
+    assert list(trace["y"]) == ["B", "A"]  # the lowest first
+    assert list(trace["marker"]["symbol"]) == ["circle-open", "circle"]
+    assert list(trace["error_x"]["arrayminus"]) == pytest.approx([0.2, 0.3])
     assert fig["layout"]["shapes"][0]["x0"] == 0.8
 
 
@@ -421,3 +422,91 @@ def test_linkage_rows_never_show_an_implausible_irr() -> None:
     assert irr_text(fine) == "1.18 (1.02 to 1.37)" and fine["reason"] is None
     told = _clean({"irr": None, "estimable": False, "reason": "Too few events."})
     assert told["reason"] == "Too few events."
+
+
+def _wide_cells(n_comp: int) -> pl.DataFrame:
+    """Two departments by ``n_comp`` competencies with long names (a real hospital's width)."""
+    base = _cells().row(1, named=True)
+    return pl.DataFrame(
+        [
+            {
+                **base,
+                "department_id": d,
+                "competency_id": f"C{j}",
+                "competency": f"Long competency name number {j}",
+                "compliance": 1.0,
+            }
+            for d in ("D1", "D2")
+            for j in range(n_comp)
+        ]
+    )
+
+
+def test_wide_heatmap_keeps_cell_text_and_column_names_apart() -> None:
+    """40 columns: smaller cell text ("100" fits a ~19 px cell) and upright column names."""
+    narrow = figures.heatmap(_cells()).to_dict()
+    assert narrow["data"][0]["textfont"]["size"] == 11
+    assert narrow["layout"]["xaxis"]["tickangle"] == -30
+    wide = figures.heatmap(_wide_cells(40)).to_dict()
+    assert wide["data"][0]["textfont"]["size"] <= 8
+    assert wide["layout"]["xaxis"]["tickangle"] == -90
+    assert wide["layout"]["height"] > narrow["layout"]["height"] + 100  # room for the names
+
+
+def test_department_compliance_puts_the_lowest_first() -> None:
+    depts = pl.DataFrame(
+        {
+            "name": ["Alpha", "Beta", "Gamma"],
+            "service_line": ["A", "A", "B"],
+            "n_required": [10, 10, 10],
+            "n_compliant": [9, 6, 10],
+            "compliance": [0.9, 0.6, 1.0],
+            "lo": [0.6, 0.3, 0.7],
+            "hi": [0.98, 0.85, 1.0],
+            "weakest": ["x", "y", "z"],
+        }
+    )
+    fig = figures.department_compliance(depts, 0.9).to_dict()
+    assert list(fig["data"][0]["y"]) == ["Beta", "Alpha", "Gamma"]  # top of a reversed axis
+    assert list(fig["data"][0]["x"]) == [0.6, 0.9, 1.0]
+
+
+def test_pass_rate_bars_carry_their_wilson_interval() -> None:
+    from dashboards.queries.safety import with_pass_interval
+
+    acts = with_pass_interval(
+        pl.DataFrame(
+            {
+                "activity_id": ["a", "b"],
+                "name": ["Few learners", "Many learners"],
+                "first_attempt_pass_rate": [0.6, 0.6],
+                "attempts_to_pass": [1.5, 1.5],
+                "click_through_rate": [0.1, 0.1],
+                "n_learners": [10, 1000],
+            }
+        )
+    )
+    assert acts["pass_lo"][0] == pytest.approx(wilson(6, 10)[0])
+    bars = figures.activity_quality(acts).to_dict()["data"][0]
+    wide, narrow = (bars["error_x"]["arrayminus"][k] + bars["error_x"]["array"][k] for k in (0, 1))
+    assert wide > 0.4 and narrow < 0.07  # ten learners say little, a thousand a lot
+    assert "95% CI" in bars["hovertemplate"]
+
+
+def test_phone_cuts_long_course_names_so_the_bars_keep_their_room() -> None:
+    long_name = "Urinary Catheter Care (CAUTI Bundle)"
+    acts = pl.DataFrame(
+        {
+            "activity_id": ["a", "b"],
+            "name": [long_name, "Hand Hygiene"],
+            "first_attempt_pass_rate": [0.8, 0.9],
+            "attempts_to_pass": [1.2, 1.1],
+            "click_through_rate": [0.0, 0.1],
+            "n_learners": [50, 60],
+        }
+    )
+    narrow = figures.activity_quality(acts).to_dict()["layout"]["meta"]["narrow"]
+    for axis in ("yaxis", "yaxis2", "yaxis3"):
+        assert list(narrow[axis]["tickvals"]) == [long_name, "Hand Hygiene"]
+        cut, whole = narrow[axis]["ticktext"]
+        assert whole == "Hand Hygiene" and cut.endswith("…") and len(cut) <= 16

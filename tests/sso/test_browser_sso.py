@@ -175,7 +175,7 @@ def test_unit_manager_group_maps_to_one_department(driver: Any, site: Site) -> N
     _fresh(driver, site)
     _sign_in_at_provider(driver, site, "carol")
     who = driver.find_element(By.CSS_SELECTOR, ".who").text
-    assert who == "Carol Ward (viewer; department:D1)"  # ward-d1-managers; facilities unmapped
+    assert who == "Carol Ward (viewer; Ward A)"  # ward-d1-managers (D1, named); facilities unmapped
     driver.get(f"{site.base}/dashboards/department/D1")
     assert driver.find_elements(By.CSS_SELECTOR, "h1")
     assert "Ward A" in driver.find_element(By.CSS_SELECTOR, "h1").text
