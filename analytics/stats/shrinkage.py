@@ -4,6 +4,13 @@ The prior is fitted across units by maximum likelihood on the marginal distribut
 (beta-binomial, negative binomial), started from the method of moments; a unit's estimate is
 its posterior mean with an equal-tailed credible interval. Small units are pulled toward the
 population, large ones keep their own rate.
+
+A plug-in prior ignores how little a handful of units says about the between-unit spread: when
+they show no over-dispersion the fitted precision runs to ``MAX_PRECISION`` and every unit's
+interval collapses onto the pooled mean (a department at 6/8 read "94 % (94 to 94 %)"). So a
+proportion's interval also spans the posterior under the smallest precision inside the 95 %
+likelihood interval of the precision (the mean held at its estimate): the interval is never
+narrower than the data on the spread can support, and the estimate stays the posterior mean.
 """
 
 from __future__ import annotations
@@ -15,14 +22,21 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special, stats
 
 MAX_PRECISION = 1e6  # alpha + beta (or the gamma shape) when units show no over-dispersion
+MIN_PRECISION = 0.05  # the smallest alpha + beta the fit considers
+CUT_95 = float(stats.chi2.ppf(0.95, 1)) / 2  # log-likelihood drop of a 95 % likelihood interval
 
 
 @dataclass(frozen=True)
 class BetaPrior:
-    """Beta(alpha, beta) prior of unit proportions."""
+    """Beta(alpha, beta) prior of unit proportions.
+
+    ``precision_low`` is the lower end of the 95 % likelihood interval of the precision
+    alpha + beta (None: take the prior as known).
+    """
 
     alpha: float
     beta: float
+    precision_low: float | None = None
 
     @property
     def mean(self) -> float:
@@ -116,17 +130,32 @@ def fit_beta_binomial(successes: ArrayLike, n: ArrayLike) -> BetaPrior:
     if len(ns) == 0:
         raise ValueError("need at least one unit with n > 0")
     mu0, kappa0 = _moments_beta(x, ns)
-    if len(ns) < 2:
-        return BetaPrior(mu0 * kappa0, (1 - mu0) * kappa0)
+    if len(ns) < 2:  # one unit says nothing about the spread between units
+        return BetaPrior(mu0 * kappa0, (1 - mu0) * kappa0, precision_low=MIN_PRECISION)
 
+    nll = _BetaBinomialNll(x, ns)
     start = np.array([np.log(mu0 / (1 - mu0)), np.log(kappa0)])
-    bounds = [(-12.0, 12.0), (np.log(0.05), np.log(MAX_PRECISION))]
-    res = optimize.minimize(
-        _BetaBinomialNll(x, ns), start, method="L-BFGS-B", jac=True, bounds=bounds
-    )
+    bounds = [(-12.0, 12.0), (np.log(MIN_PRECISION), np.log(MAX_PRECISION))]
+    res = optimize.minimize(nll, start, method="L-BFGS-B", jac=True, bounds=bounds)
     mu = float(1 / (1 + np.exp(-res.x[0])))
     kappa = float(np.exp(res.x[1]))
-    return BetaPrior(mu * kappa, (1 - mu) * kappa)
+    low = _precision_low(nll, float(res.x[0]), float(res.x[1]), float(res.fun))
+    return BetaPrior(mu * kappa, (1 - mu) * kappa, precision_low=low)
+
+
+def _precision_low(nll: _BetaBinomialNll, logit_mu: float, log_kappa: float, best: float) -> float:
+    """Smallest precision whose log-likelihood (mean held at ``logit_mu``) is within the 95 %
+    chi-square(1) cut of the maximum."""
+
+    def excess(log_k: float) -> float:
+        return nll(np.array([logit_mu, log_k]))[0] - best - CUT_95
+
+    lo = float(np.log(MIN_PRECISION))
+    if log_kappa <= lo or excess(lo) <= 0:
+        return MIN_PRECISION
+    if excess(log_kappa) >= 0:  # the optimiser stopped short of the maximum: keep its value
+        return float(np.exp(log_kappa))
+    return float(np.exp(optimize.brentq(excess, lo, log_kappa, xtol=1e-3)))
 
 
 def shrink_proportions(
@@ -135,6 +164,8 @@ def shrink_proportions(
     """Posterior mean and ``level`` credible interval of each unit's proportion.
 
     The posterior of a unit is Beta(alpha + x, beta + n - x); a unit with n = 0 gets the prior.
+    With ``precision_low`` set, the interval also covers the posterior under that precision
+    (same prior mean), so it widens where the spread between units is poorly known.
     """
     x, ns = _arrays(successes, n)
     if np.any(x > ns):
@@ -142,7 +173,14 @@ def shrink_proportions(
     fitted = prior or fit_beta_binomial(x, ns)
     a, b = fitted.alpha + x, fitted.beta + ns - x
     tail = (1 - level) / 2
-    return Shrunk(a / (a + b), stats.beta.ppf(tail, a, b), stats.beta.ppf(1 - tail, a, b))
+    low, high = stats.beta.ppf(tail, a, b), stats.beta.ppf(1 - tail, a, b)
+    kappa = fitted.alpha + fitted.beta
+    if fitted.precision_low is not None and fitted.precision_low < kappa:
+        a_lo = fitted.mean * fitted.precision_low + x
+        b_lo = (1 - fitted.mean) * fitted.precision_low + ns - x
+        low = np.minimum(low, stats.beta.ppf(tail, a_lo, b_lo))
+        high = np.maximum(high, stats.beta.ppf(1 - tail, a_lo, b_lo))
+    return Shrunk(a / (a + b), low, high)
 
 
 def _moments_gamma(y: NDArray[np.float64], e: NDArray[np.float64]) -> tuple[float, float]:

@@ -107,3 +107,38 @@ def test_beta_binomial_fit_reaches_the_likelihood_maximum():
     nll = _BetaBinomialNll(x, n)
     for step in ((0.05, 0), (-0.05, 0), (0, 0.05), (0, -0.05)):
         assert nll(best)[0] <= nll(best + np.array(step))[0] + 1e-9
+
+
+def test_few_units_without_spread_keep_an_honest_interval():
+    """18 departments near 94 % show no over-dispersion, so the plug-in prior pools completely;
+    a department at 6/8 must still get an interval that reflects its 8 staff, not 94-94 %."""
+    n = np.array([8, 40, 35, 30, 28, 25, 22, 20, 18, 16, 15, 14, 12, 12, 10, 10, 9, 9])
+    x = np.round(n * 0.94).astype(int)
+    x[0] = 6
+    prior = fit_beta_binomial(x, n)
+    assert prior.alpha + prior.beta > 1000  # the point fit pools (nearly) completely
+    assert prior.precision_low is not None and prior.precision_low < 100
+    shrunk = shrink_proportions(x, n, prior)
+    width = shrunk.high - shrunk.low
+    assert width[0] > 0.1  # was 0.001 with the plug-in prior alone
+    assert width[0] > width[1]  # 8 staff are less certain than 40
+    assert np.all(shrunk.low <= shrunk.estimate) and np.all(shrunk.estimate <= shrunk.high)
+
+
+def test_one_unit_gets_its_own_binomial_width():
+    shrunk = shrink_proportions([6], [8])
+    assert shrunk.estimate[0] == pytest.approx(0.75, abs=0.01)
+    assert shrunk.low[0] < 0.45 and shrunk.high[0] > 0.93
+
+
+def test_many_units_with_real_spread_keep_the_plug_in_interval():
+    rng = np.random.default_rng(5)
+    n = rng.integers(20, 80, size=400)
+    x = rng.binomial(n, rng.beta(18, 2, size=400))
+    prior = fit_beta_binomial(x, n)
+    known = BetaPrior(prior.alpha, prior.beta)
+    assert prior.precision_low is not None
+    assert prior.precision_low > 0.6 * (prior.alpha + prior.beta)  # 400 units pin the spread
+    wide = shrink_proportions(x, n, prior)
+    plain = shrink_proportions(x, n, known)
+    assert np.median((wide.high - wide.low) / (plain.high - plain.low)) < 1.2
