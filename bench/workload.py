@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from statements.prepare import prepare
+from statements.query import StatementQuery
 from statements.store.base import StatementRecord
 from statements.store.sqlite import SQLiteStore
 
@@ -82,9 +85,10 @@ PREFILL_CHECKPOINT_S = 5.0
 
 
 def prepared_chunk(
-    seed: int, index: int, size: int, clock_start: int, floor_us: int = 0
+    seed: int, index: int, size: int, clock_start: int, floor_us: int = 0, chunk: int = 0
 ) -> list[StatementRecord]:
-    """Statements ``index * size`` … of a prefill, prepared as the API would store them.
+    """Statements ``index * chunk`` … (``size`` of them; ``chunk`` defaults to
+    :data:`PREFILL_CHUNK`) of a prefill, prepared as the API would store them.
 
     Chunk ``index`` draws from its own generator (seeded by ``seed`` and ``index``), so a
     prefill is the same whichever process prepares which chunk. ``stored`` is 1 ms apart,
@@ -93,7 +97,7 @@ def prepared_chunk(
     so a process pool can run it.
     """
     rng = random.Random(f"bench-prefill:{seed}:{index}")
-    first = index * PREFILL_CHUNK
+    first = index * (chunk or PREFILL_CHUNK)
     return [
         prepare(
             statement(rng, first + i),
@@ -107,10 +111,10 @@ def prepared_chunk(
 
 def _chunk_args(
     seed: int, total: int, clock_start: int, floor_us: int
-) -> Iterator[tuple[int, int, int, int, int]]:
-    for index in range(-(-total // PREFILL_CHUNK)):
-        size = min(PREFILL_CHUNK, total - index * PREFILL_CHUNK)
-        yield seed, index, size, clock_start, floor_us
+) -> Iterator[tuple[int, int, int, int, int, int]]:
+    chunk = PREFILL_CHUNK
+    for index in range(-(-total // chunk)):
+        yield seed, index, min(chunk, total - index * chunk), clock_start, floor_us, chunk
 
 
 def prefill(
@@ -178,3 +182,33 @@ def prefill_store(path: Path, seed: int, total: int, clock_start: int = START_US
         return prefill(store, seed, total, clock_start)
     finally:
         store.close()
+
+
+def main() -> None:
+    """``python -m bench.workload DIR --to N``: prefill ``DIR/lrs.db`` to N statements and print
+    one JSON line (statements added, seconds, statements/s)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--to", type=int, required=True, help="statements wanted in the store")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    path = args.data_dir / "lrs.db"
+    store = SQLiteStore(path)
+    store.init()
+    have = _count(store)
+    store.close()
+    started = time.perf_counter()
+    rate = prefill_store(path, args.seed + have, args.to - have) if args.to > have else 0.0
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps({"from": have, "to": max(have, args.to), "s": round(seconds, 1), "rate": rate})
+    )
+
+
+def _count(store: SQLiteStore) -> int:
+    newest = store.query(StatementQuery(limit=1)).records
+    return newest[0].seq if newest else 0
+
+
+if __name__ == "__main__":
+    main()
