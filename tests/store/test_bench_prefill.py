@@ -46,7 +46,7 @@ def test_pool_and_inline_prefill_store_the_same(
     statements = [r for r in stores[0] if len(r) == 5]
     assert len(statements) == 130
     assert len({r[1] for r in statements}) == 130
-    stored = [r[2] for r in statements]
+    stored = [int(str(r[2])) for r in statements]
     assert stored == sorted(stored) and len(set(stored)) == 130  # 1 ms apart, in seq order
 
 
