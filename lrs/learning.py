@@ -18,6 +18,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from lrs.extensions import services
 from statements.errors import StoreUnavailable
 
@@ -85,6 +87,16 @@ def collect(statements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
     return activities, agents
 
 
+def _fingerprint(prefix: bytes, item: dict[str, Any]) -> str:
+    """``prefix`` + the item as canonical JSON (sorted keys): equal items, equal prints."""
+    try:
+        text = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits: the slower encoder has no such limit
+        text = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
+        return "j" + (prefix + text).decode()
+    return (prefix + text).decode()
+
+
 class LearnedCache:
     """What this process has already handed to the store, so repeats skip the write lock.
 
@@ -101,13 +113,14 @@ class LearnedCache:
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """The items not seen before (first occurrence each) and their fingerprints."""
         out: list[dict[str, Any]] = []
-        prints: list[str] = []
+        prints: dict[str, None] = {}
+        prefix = salt.encode()
         for item in items:
-            mark = salt + json.dumps(item, sort_keys=True, separators=(",", ":"))
+            mark = _fingerprint(prefix, item)
             if mark not in self._seen and mark not in prints:
                 out.append(item)
-                prints.append(mark)
-        return out, prints
+                prints[mark] = None
+        return out, list(prints)
 
     def remember(self, prints: list[str]) -> None:
         """Mark fingerprints as written."""

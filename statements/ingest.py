@@ -13,7 +13,7 @@ from typing import Any
 
 from statements.compare import equivalent
 from statements.errors import BadRequest, Conflict, FieldError, IdConflict
-from statements.prepare import prepare
+from statements.prepare import BatchContext, prepare_in
 from statements.store.base import Attachment, StatementRecord
 
 
@@ -26,16 +26,8 @@ def prepare_batch(
     statement_id: str | None = None,
 ) -> list[StatementRecord]:
     """Prepare validated statements; 400 when the batch repeats an id."""
-    records = [
-        prepare(
-            s,
-            authority=authority,
-            api_version=api_version,
-            now_us=now_us,
-            statement_id=statement_id,
-        )
-        for s in statements
-    ]
+    batch = BatchContext.of(authority, api_version, now_us)
+    records = [prepare_in(s, batch, statement_id) for s in statements]
     seen: set[str] = set()
     for index, rec in enumerate(records):
         if rec.id in seen:

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.flags import FlagSettings, changes_in, compute_flags, month_end
+from analytics.flags.compute import FlagSettings, changes_in, compute_flags, month_end
 from analytics.renewals import DUES_SCHEMA
 
 MONTHS = [date(2024, m, 1) for m in range(1, 13)] + [date(2025, m, 1) for m in range(1, 7)]

@@ -15,6 +15,7 @@ from statements.errors import BadRequest, Conflict, IdConflict
 from statements.ifi import agent_key
 from statements.ingest import store_batch
 from statements.query import StatementQuery
+from statements.store.base import StatementRecord
 from statements.store.sqlite import SQLiteStore
 from statements.store.sqlite.schema import STORE_VERSION
 from statements.store.sqlite.write import _Job
@@ -249,3 +250,68 @@ def test_erasure_leaves_no_key_rows_and_forgets_the_agent(sq: SQLiteStore) -> No
     names = conn.execute("SELECT COUNT(*) FROM key_names WHERE value = ?", (learner,))
     assert names.fetchone()[0] == 0
     assert _ids(sq, agent=learner) == []
+
+
+def _by(n: int, who: str, at: int) -> StatementRecord:
+    """Statement ``n`` by ``mailto:<who>@example.org`` (its own agent key)."""
+    return rec(stmt(n, actor={"mbox": f"mailto:{who}@example.org"}), at=at)
+
+
+def _key(who: str) -> str:
+    return str(agent_key({"mbox": f"mailto:{who}@example.org"}))
+
+
+def test_cached_key_ids_are_dropped_when_another_process_forgets_a_key(tmp_path: Path) -> None:
+    # Two store objects on one file stand for two worker processes, each with its own cache.
+    a = SQLiteStore(tmp_path / "lrs.db")
+    a.init()
+    b = SQLiteStore(tmp_path / "lrs.db")
+    a.insert([_by(0, "x", 0)], [])  # a caches x's kid, the highest one
+    assert (0, _key("x")) in a._kid_cache.known
+    b.erase_agent(_key("x"))  # deletes x's key name; its kid is free again
+    b.insert([_by(1, "y", 1)], [])  # y may now get x's old kid
+    a.insert([_by(2, "x", 2)], [])  # a must not reuse its cached kid for x
+    assert _ids(a, agent=_key("x")) == [stmt(2)["id"]]
+    assert _ids(a, agent=_key("y")) == [stmt(1)["id"]]
+
+
+def test_a_rolled_back_group_leaves_no_key_ids_in_the_cache(
+    sq: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sq.insert([rec(stmt(0))], [])
+    real = sq._write_one
+    ghost, broken = _Job([_by(9, "ghost", 1)], []), _Job([_by(8, "other", 1)], [])
+
+    def failing(conn: Any, job: _Job) -> bool:
+        if job is broken:  # after the ghost's batch wrote its key names in this transaction
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(conn, job)
+
+    monkeypatch.setattr(sq, "_write_one", failing)
+    with sq._write_lock:
+        sq._write_group([ghost, broken])
+    monkeypatch.undo()
+    assert ghost.error is not None and broken.error is not None
+    assert (0, _key("ghost")) not in sq._kid_cache.known
+    sq.insert([_by(10, "ghost", 2)], [])
+    assert _ids(sq, agent=_key("ghost")) == [stmt(10)["id"]]
+
+
+def test_known_keys_cost_no_lookup_and_new_ones_are_inserted_once(sq: SQLiteStore) -> None:
+    sq.insert([_by(0, "x", 0)], [])
+    seen: list[str] = []
+    conn = sq._writer()
+    conn.set_trace_callback(seen.append)
+    try:
+        sq.insert([_by(1, "x", 1), _by(2, "z", 2)], [])
+    finally:
+        conn.set_trace_callback(None)
+    assert not [s for s in seen if "FROM key_names WHERE" in s]  # z is new: no lookup either
+    assert [s for s in seen if f"'{_key('z')}'" in s and "INSERT INTO key_names" in s]
+    assert _ids(sq, agent=_key("x")) == [stmt(1)["id"], stmt(0)["id"]]
+    assert _ids(sq, agent=_key("z")) == [stmt(2)["id"]]
+    # A value another writer interned meanwhile is found by the lookup after the conflict.
+    other = SQLiteStore(sq.path)
+    other.insert([_by(3, "w", 3)], [])
+    sq.insert([_by(4, "w", 4)], [])
+    assert _ids(sq, agent=_key("w")) == [stmt(4)["id"], stmt(3)["id"]]

@@ -33,7 +33,8 @@ class Checkpointer:
         self.interval_s = max(interval_s, 0.01)
         self.limit_pages = max(limit_pages, 1)
         self.idle_ticks = idle_ticks
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held for a whole checkpoint step
+        self._count_lock = threading.Lock()  # only for ``_writes``: a commit never waits on a step
         self._conn: sqlite3.Connection | None = None
         self._writes = 0
         self._quiet = 0
@@ -41,8 +42,12 @@ class Checkpointer:
         self.checkpoints = 0  # completed checkpoint calls (for tests and probes)
 
     def wrote(self) -> None:
-        """Note a commit; make sure the process's checkpoint thread serves this store."""
-        with self._lock:
+        """Note a commit; make sure the process's checkpoint thread serves this store.
+
+        Called by writers under their write lock: it takes only the counter's lock, never the
+        one a running checkpoint holds.
+        """
+        with self._count_lock:
             self._writes += 1
         REGISTRY.add(self)
 
@@ -61,9 +66,10 @@ class Checkpointer:
         REGISTRY.discard(self)
         with self._lock:
             conn, self._conn = self._conn, None
-            if conn is None and self._writes:
+            with self._count_lock:
+                writes, self._writes = self._writes, 0
+            if conn is None and writes:
                 conn = self._open()
-            self._writes = 0
             if conn is not None:
                 self.tick(conn, idle=True)
                 conn.close()
@@ -82,7 +88,8 @@ class Checkpointer:
             if now < self._due:
                 return True
             self._due = now + self.interval_s
-            writes, self._writes = self._writes, 0
+            with self._count_lock:
+                writes, self._writes = self._writes, 0
             if self._conn is None:
                 self._conn = self._open()
                 if self._conn is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from statements.indexing import KIND_BITS, packed_keys, statement_keys
@@ -44,26 +44,93 @@ def lookup(
     return found
 
 
-def intern(conn: sqlite3.Connection, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """Ids for every pair, creating the missing ones (inside the write transaction)."""
-    ids = lookup(conn, pairs)
-    missing = [p for p in pairs if p not in ids]
-    if missing:
-        conn.executemany("INSERT INTO key_names (family, value) VALUES (?, ?)", missing)
-        ids.update(lookup(conn, missing))
+def intern(
+    conn: sqlite3.Connection,
+    pairs: set[tuple[int, str]],
+    known: Mapping[tuple[int, str], int] | None = None,
+) -> dict[tuple[int, str], int]:
+    """Ids for every pair, creating the missing ones (inside the write transaction).
+
+    ``known`` holds ids valid in this transaction (a :class:`KidCache`): those pairs cost no
+    query. The others are inserted with ids ``MAX(kid) + 1 …`` (the caller holds the write
+    lock) and ``ON CONFLICT DO NOTHING``; if every row went in, no lookup is needed at all.
+    """
+    ids: dict[tuple[int, str], int] = {}
+    ask: list[tuple[int, str]] = list(pairs)
+    if known:
+        ids = {p: known[p] for p in pairs if p in known}
+        ask = [p for p in pairs if p not in ids]
+    if not ask:
+        return ids
+    # Optimistic: most values the cache does not know are new (registrations), so insert them
+    # all with ids of our own choosing; only when some were already stored (fewer rows went
+    # in) are the ids looked up, and then the lookup is the truth for every one of them.
+    top = int(conn.execute("SELECT MAX(kid) FROM key_names").fetchone()[0] or 0)
+    new = {pair: top + n for n, pair in enumerate(ask, start=1)}
+    inserted = conn.executemany(
+        "INSERT INTO key_names (kid, family, value) VALUES (?, ?, ?)"
+        " ON CONFLICT (family, value) DO NOTHING",
+        [(kid, family, value) for (family, value), kid in new.items()],
+    ).rowcount
+    if inserted == len(ask):
+        ids.update(new)
+    else:
+        ids.update(lookup(conn, ask))
     return ids
 
 
-def write_keys(conn: sqlite3.Connection, records: Sequence[StatementRecord]) -> None:
-    """Insert every record's own key rows: one intern pass and one ``executemany``."""
+class KidCache:
+    """Interned ids this process's statement writer saw committed: known keys cost no SELECT.
+
+    Valid while no ``key_names`` row was deleted: :meth:`begin` (inside each write
+    transaction) compares ``MAX(key_epoch.n)`` with the value it last saw and forgets
+    everything when it moved (an erasure in any process). Ids enter only through
+    :meth:`commit`, after the transaction that used them committed, so a rolled-back batch
+    leaves nothing behind. Bounded: cleared wholesale past ``limit`` entries.
+    """
+
+    def __init__(self, limit: int = 32_768) -> None:
+        self.limit = limit
+        self.known: dict[tuple[int, str], int] = {}
+        self._epoch: int | None = None
+
+    def begin(self, conn: sqlite3.Connection) -> None:
+        """Start of a write transaction: drop the cache if a key name was deleted since."""
+        try:
+            epoch = int(conn.execute("SELECT COALESCE(MAX(n), 0) FROM key_epoch").fetchone()[0])
+        except sqlite3.Error:  # a store whose schema predates key_epoch: no caching
+            epoch = None
+        if epoch is None or epoch != self._epoch:
+            self.known.clear()
+        self._epoch = epoch
+
+    def commit(self, ids: Mapping[tuple[int, str], int]) -> None:
+        """Remember ids that a committed transaction used."""
+        if self._epoch is None or not ids:
+            return
+        if len(self.known) + len(ids) > self.limit:
+            self.known.clear()
+        self.known.update(ids)
+
+
+def write_keys(
+    conn: sqlite3.Connection,
+    records: Sequence[StatementRecord],
+    known: Mapping[tuple[int, str], int] | None = None,
+) -> dict[tuple[int, str], int]:
+    """Insert every record's own key rows: one intern pass and one ``executemany``.
+
+    Returns the ids used (for :meth:`KidCache.commit` once the transaction commits).
+    """
     packed = [packed_keys(rec.keys) for rec in records]
-    ids = intern(conn, {pair for keys in packed for pair in keys})
+    ids = intern(conn, {pair for keys in packed for pair in keys}, known)
     rows = [
         (ids[pair], rec.seq, flags)
         for rec, keys in zip(records, packed, strict=True)
         for pair, flags in keys.items()
     ]
     conn.executemany("INSERT INTO key_rows (kid, seq, flags) VALUES (?, ?, ?)", rows)
+    return ids
 
 
 def chain_keys(conn: sqlite3.Connection, target_id: str) -> frozenset[tuple[str, str]]:

@@ -7,6 +7,9 @@ on (kid, seq) so a filtered page is one range scan in ``seq`` order. There is no
 ``key_rows.seq``: StatementRef key copies and erasure derive a statement's keys from the stored
 bodies of its chain (:func:`statements.store.sqlite.keys.chain_keys`). ``PRAGMA user_version``
 is :data:`STORE_VERSION`; version 0 stores (text ``statement_keys``) are migrated by ``init``.
+``key_epoch`` gains a row whenever a ``key_names`` row is deleted (a trigger): the statement
+writer's per-process cache of interned ids (:class:`statements.store.sqlite.keys.KidCache`) is
+valid while ``MAX(n)`` has not moved.
 """
 
 STORE_VERSION = 1
@@ -32,6 +35,11 @@ CREATE TABLE IF NOT EXISTS key_names (
     value TEXT NOT NULL,
     UNIQUE (family, value)
 );
+-- One row per key_names deletion (erasure): a writer that caches interned ids drops its cache
+-- when MAX(n) moved, so it never writes a key row under a forgotten (or reused) kid.
+CREATE TABLE IF NOT EXISTS key_epoch (n INTEGER PRIMARY KEY);
+CREATE TRIGGER IF NOT EXISTS key_names_forgotten AFTER DELETE ON key_names
+BEGIN INSERT INTO key_epoch (n) VALUES (NULL); END;
 CREATE TABLE IF NOT EXISTS key_rows (
     kid INTEGER NOT NULL,
     seq INTEGER NOT NULL,

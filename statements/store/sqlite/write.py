@@ -39,6 +39,7 @@ class _Job:
     attachments: Sequence[Attachment]
     done: bool = False
     error: BaseException | None = field(default=None)
+    kids: dict[tuple[int, str], int] = field(default_factory=dict)  # interned ids it used
 
 
 def _dumps(body: object) -> str:
@@ -61,6 +62,14 @@ class SQLiteWrites:
     def _drop_writer(self) -> None:  # pragma: no cover - provided by SQLiteStore
         raise NotImplementedError
 
+    @property
+    def _kid_cache(self) -> sqlite_keys.KidCache:
+        """The writer's cache of interned ids (use only under ``_write_lock``)."""
+        cache: sqlite_keys.KidCache | None = self.__dict__.get("_kids")
+        if cache is None:
+            cache = self.__dict__["_kids"] = sqlite_keys.KidCache()
+        return cache
+
     def insert(
         self, records: Sequence[StatementRecord], attachments: Sequence[Attachment] = ()
     ) -> None:
@@ -80,6 +89,7 @@ class SQLiteWrites:
         try:
             conn = self._writer()
             conn.execute("BEGIN IMMEDIATE")
+            self._kid_cache.begin(conn)
         except (sqlite3.Error, LRSError) as exc:
             self._fail(group, StoreUnavailable(f"store is busy or read-only: {exc}"))
             return
@@ -89,6 +99,8 @@ class SQLiteWrites:
                 if self._write_one(conn, job):
                     written.append(job)
             conn.execute("COMMIT")
+            for job in written:
+                self._kid_cache.commit(job.kids)
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 if conn.in_transaction:
@@ -113,8 +125,9 @@ class SQLiteWrites:
         """One batch inside its savepoint; False (and ``job.error`` set) when it was undone."""
         conn.execute("SAVEPOINT batch")
         try:
-            self._insert_locked(conn, job.records, job.attachments)
+            self._insert_locked(conn, job)
         except (LRSError, sqlite3.IntegrityError) as exc:
+            job.kids = {}
             conn.execute("ROLLBACK TO batch")
             conn.execute("RELEASE batch")
             if isinstance(exc, sqlite3.IntegrityError):
@@ -124,14 +137,10 @@ class SQLiteWrites:
         conn.execute("RELEASE batch")
         return True
 
-    def _insert_locked(
-        self,
-        conn: sqlite3.Connection,
-        records: Sequence[StatementRecord],
-        attachments: Sequence[Attachment],
-    ) -> None:
+    def _insert_locked(self, conn: sqlite3.Connection, job: _Job) -> None:
+        records, attachments = job.records, job.attachments
         if records:
-            self._insert_statements(conn, records)
+            job.kids = self._insert_statements(conn, records)
         if attachments:
             conn.executemany(
                 "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
@@ -140,7 +149,8 @@ class SQLiteWrites:
 
     def _insert_statements(
         self, conn: sqlite3.Connection, records: Sequence[StatementRecord]
-    ) -> None:
+    ) -> dict[tuple[int, str], int]:
+        """Write the batch's rows; the interned ids its key rows used."""
         batch_ids = {r.id.lower(): r for r in records}
         _check_voiding(conn, records, batch_ids)
         voided_ids = _ids_in(conn, "voids", batch_ids) | {r.voids for r in records if r.voids}
@@ -164,7 +174,7 @@ class SQLiteWrites:
         inserted = conn.executemany(_INSERT, rows).rowcount
         if inserted != len(records):
             raise IdConflict("a statement with this id already exists", _collided(conn, records))
-        sqlite_keys.write_keys(conn, records)
+        kids = sqlite_keys.write_keys(conn, records, self._kid_cache.known)
         for rec in records:
             if rec.ref_target:
                 sqlite_keys.copy_from_target(conn, rec.seq, rec.ref_target)
@@ -176,6 +186,7 @@ class SQLiteWrites:
             conn.executemany(
                 "UPDATE statements SET voided = 1 WHERE id = ? AND voids IS NULL", voiding
             )
+        return kids
 
 
 def _collided(conn: sqlite3.Connection, records: Sequence[StatementRecord]) -> list[str]:
