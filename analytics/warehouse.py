@@ -24,14 +24,26 @@ import shutil
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from analytics.imports.spec import KINDS, ddl
 from statements.errors import Conflict
 
-Connection = duckdb.DuckDBPyConnection
+# DuckDB is imported on first use, not with this module: the LRS worker imports the
+# warehouse for its admin and analytics routes but should not carry DuckDB until one runs.
+if TYPE_CHECKING:
+    import duckdb
+
+    Connection = duckdb.DuckDBPyConnection
+
+
+def __getattr__(name: str) -> Any:
+    """``Connection`` (DuckDB's connection class) on first use."""
+    if name == "Connection":
+        import duckdb
+
+        return duckdb.DuckDBPyConnection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class WarehouseMissing(Conflict):
@@ -87,6 +99,8 @@ class Warehouse:
             if self.identity_path.exists():
                 shutil.copyfile(self.identity_path, ident)
             try:
+                import duckdb
+
                 conn = duckdb.connect(str(main), config=dict(self.config))
                 try:
                     conn.execute("SET TimeZone = 'UTC'")
@@ -118,6 +132,8 @@ class Warehouse:
             raise WarehouseMissing(
                 "the analytics warehouse is not built yet: run `lrs analytics refresh`"
             )
+        import duckdb
+
         conn = duckdb.connect(":memory:", config={**self.config, **(config or {})})
         try:
             conn.execute("SET TimeZone = 'UTC'")

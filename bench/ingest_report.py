@@ -87,14 +87,18 @@ def target_lines(report: dict[str, Any], phases: list[dict[str, Any]]) -> list[s
             f"{keep:.0%} | {_met(keep >= TARGETS['huge_vs_large'])} |"
         )
     worst = max((f["p50_ms"] for f in phases[-1].get("queries", {}).values()), default=0.0)
+    rates = report.get("prefill_statements_per_s", {})
     rss = max(p["worker_rss_mb"] for p in phases)
     lines += [
         f"| filtered GET p50 ≤ 10 ms at {phases[-1]['stored']:,} | worst {worst:.1f} ms | "
         f"{_met(worst <= TARGETS['query_p50_ms'])} |",
         f"| worker RSS ≤ 300 MB | {rss:.0f} MB | {_met(rss <= TARGETS['worker_rss_mb'])} |",
         "",
-        "Prefill (the store's bulk insert, no HTTP): "
-        + ", ".join(f"{k} {v:.0f} s" for k, v in report["prefill_s"].items())
+        "Prefill (the store's bulk insert, no HTTP; statements prepared in a process pool): "
+        + ", ".join(
+            f"{k} {v:.0f} s" + (f" ({rates[k]:,.0f} statements/s)" if k in rates else "")
+            for k, v in report["prefill_s"].items()
+        )
         + ".",
     ]
     return lines

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from bench import sections
 from bench.loadgen import Request, run
 from bench.server import cpu_seconds, gunicorn, rss_mb, worker_pids
-from bench.workload import batches, prefill, statement
+from bench.workload import prefill_store, statement
 from lrs.credentials import new_credential
 from statements.store.sqlite import SQLiteStore
 
@@ -70,10 +70,25 @@ def ingest(
     return median_run(reps, once)
 
 
-def queries(port: int, seed: int, reps: int) -> dict[str, dict[str, float]]:
-    """Filtered GETs with limit=100: verb+since, activity, agent, registration."""
+def stored_registrations(path: Path, count: int = 200) -> list[str]:
+    """Registrations of ``count`` stored statements spread evenly over the store (so the
+    registration query hits old and new pages alike)."""
+    conn = sqlite3.connect(path)
+    try:
+        top = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM statements").fetchone()[0])
+        seqs = sorted({1 + (top - 1) * i // max(count - 1, 1) for i in range(count)})
+        marks = ",".join("?" * len(seqs))
+        rows = conn.execute(f"SELECT body FROM statements WHERE seq IN ({marks})", seqs)
+        regs = [json.loads(body).get("context", {}).get("registration") for (body,) in rows]
+    finally:
+        conn.close()
+    return [r for r in regs if r]
+
+
+def queries(port: int, seed: int, reps: int, regs: list[str]) -> dict[str, dict[str, float]]:
+    """Filtered GETs with limit=100: verb+since, activity, agent, registration (``regs``:
+    registrations that are stored)."""
     rng = random.Random(seed)
-    regs = [s["context"]["registration"] for s in next(batches(1, 200, 200))]
     kinds: dict[str, Callable[[], dict[str, str]]] = {
         "verb+since": lambda: {
             "verb": "http://adlnet.gov/expapi/verbs/passed",
@@ -105,16 +120,20 @@ def lrs_env(data_dir: Path) -> dict[str, str]:
     return {"LRS_DATA_DIR": str(data_dir), "LRS_WORKERS": "2", "LRS_SECRET_KEY": "bench"}
 
 
-def prepare_store(data_dir: Path, seed: int, total: int, already: int) -> SQLiteStore:
-    """Open the store, add the bench credential once, prefill to ``total`` statements."""
-    store = SQLiteStore(data_dir / "lrs.db")
-    store.init()
-    if store.get_credential(KEY) is None:
-        cred, _ = new_credential("bench", ["all"], 0, key=KEY, secret=SECRET)
-        store.add_credential(cred)
-    if total > already:
-        prefill(store, seed + already, total - already)
-    return store
+def prepare_store(data_dir: Path, seed: int, total: int, already: int) -> float | None:
+    """Prefill the store to ``total`` statements (statements/s of the prefill, None if it was
+    full already) and add the bench credential once."""
+    path = data_dir / "lrs.db"
+    rate = prefill_store(path, seed + already, total - already) if total > already else None
+    store = SQLiteStore(path)
+    try:
+        store.init()
+        if store.get_credential(KEY) is None:
+            cred, _ = new_credential("bench", ["all"], 0, key=KEY, secret=SECRET)
+            store.add_credential(cred)
+    finally:
+        store.close()
+    return rate
 
 
 def stored_count(path: Path) -> int:
@@ -165,15 +184,18 @@ def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
         # measure the re-post (no-op) path instead of inserts.
         seed = 1000 * args.seed + 10 * list(PHASES).index(label)
         started = time.perf_counter()
-        prepare_store(data_dir, args.seed, size, already).close()
+        rate = prepare_store(data_dir, args.seed, size, already)
         already = max(size, already)
         report.setdefault("prefill_s", {})[label] = time.perf_counter() - started
+        if rate is not None:
+            report.setdefault("prefill_statements_per_s", {})[label] = rate
         with gunicorn("lrs.app:create_app()", lrs_env(data_dir), "/xapi/about") as (port, pid):
             section: dict[str, Any] = {"stored": stored_count(data_dir / "lrs.db")}
             section["batch100"] = ingest(port, seed + 3, args.reps, 100, 4, args.requests, pid)
             section["single"] = ingest(port, seed + 4, args.reps, 1, 4, args.requests * 10, pid)
             if label == sizes[-1][1]:
-                section["queries"] = queries(port, 5, args.reps)
+                regs = stored_registrations(data_dir / "lrs.db")
+                section["queries"] = queries(port, 5, args.reps, regs)
             section["worker_rss_mb"] = max((rss_mb(p) for p in worker_pids(pid)), default=0.0)
         section["bytes_per_statement"] = bytes_per_statement(data_dir / "lrs.db")
         report[label] = section

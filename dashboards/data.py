@@ -14,12 +14,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from analytics.warehouse import Warehouse, quote_path
+
+if TYPE_CHECKING:  # imported on the first dashboard request, not with the LRS
+    import duckdb
+    import polars as pl
 
 NO_DATA_HINT = "No data yet — run `lrs analytics refresh` to build the warehouse."
 
@@ -104,6 +105,8 @@ class WarehouseSource:
         return st.st_ino, st.st_mtime_ns
 
     def _connect(self, stamp: tuple[int, int], identity: bool) -> _Open:
+        import duckdb
+
         con = duckdb.connect(":memory:", config=dict(self.warehouse.config))
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"ATTACH {quote_path(self.warehouse.path)} AS wh (READ_ONLY)")
@@ -120,6 +123,8 @@ class WarehouseSource:
     @contextmanager
     def reader(self, *, identity: bool = False) -> Iterator[Reader]:
         """A cursor for one request (identity map attached when ``identity``)."""
+        import duckdb
+
         stamp = self._stamp()
         with self._lock:
             current = self._open.get(identity)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -34,13 +34,13 @@ from dashboards.access import Hooks, OutOfScope, Viewer
 from dashboards.data import NoData, NotFound, Reader
 from dashboards.filters import FilterError, Filters, parse_metric
 from dashboards.freshness import Freshness, freshness
-from dashboards.page import Page
-from dashboards.queries import expiry as q_expiry
 from dashboards.queries.common import in_scope, scope_where
 from dashboards.viewer_label import ViewerLabel, viewer_label
-from dashboards.views import department_page, heatmap_page, overview_page
-from dashboards.views_expiry import expiry_page, protocols_page
-from dashboards.views_safety import content_page, safety_page
+
+# The views (Polars, NumPy, SciPy, Plotly) are imported by the routes that use them, on their
+# first request: a worker that only serves xAPI never loads them.
+if TYPE_CHECKING:
+    from dashboards.page import Page
 
 LOG = logging.getLogger(__name__)
 bp = Blueprint(
@@ -220,6 +220,8 @@ def _render(build: Callable[[Reader, Filters, Viewer], Page], *, identity: bool 
 @bp.get("/")
 def overview() -> Any:
     """Hospital compliance, readiness, flags, expiries, freshness and data quality."""
+    from dashboards.views import overview_page
+
     h = hooks()
     return _render(lambda r, f, v: overview_page(r, f, h.now(), h.target_compliance))
 
@@ -227,6 +229,8 @@ def overview() -> Any:
 @bp.get("/heatmap")
 def heatmap() -> Any:
     """Department x competency heatmap (``metric=compliance|readiness``)."""
+    from dashboards.views import heatmap_page
+
     h = hooks()
 
     def build(r: Reader, f: Filters, v: Viewer) -> Page:
@@ -241,6 +245,7 @@ def heatmap() -> Any:
 def department(department_id: str) -> Any:
     """Drill-down of one department (staff rows for staff roles only, audited); 403 outside
     the viewer's scope."""
+    from dashboards.views import department_page
 
     def build(r: Reader, f: Filters, v: Viewer) -> Page:
         if not in_scope(r, v.scope, department_id):
@@ -253,6 +258,8 @@ def department(department_id: str) -> Any:
 @bp.get("/expiry")
 def expiry() -> Any:
     """Expiry cliff and clearance for a regulated task (``task_id``)."""
+    from dashboards.views_expiry import expiry_page
+
     task = request.args.get("task_id", "")
     return _render(lambda r, f, v: expiry_page(r, f, task, v), identity=True)
 
@@ -260,6 +267,8 @@ def expiry() -> Any:
 @bp.get("/protocols")
 def protocols() -> Any:
     """Protocol-change burn-down (the retraining view: educators and admins among people)."""
+    from dashboards.views_expiry import protocols_page
+
     if not g.dash_viewer.can_retraining:
         return _message(
             "Not allowed", "The retraining views need the educator role.", 403, g.dash_viewer
@@ -270,18 +279,24 @@ def protocols() -> Any:
 @bp.get("/content")
 def content() -> Any:
     """Comprehension and content quality."""
+    from dashboards.views_safety import content_page
+
     return _render(lambda r, f, v: content_page(r, hooks().activity_names))
 
 
 @bp.get("/safety")
 def safety() -> Any:
     """Safety linkage (association, not causation)."""
+    from dashboards.views_safety import safety_page
+
     return _render(lambda r, f, v: safety_page(r, f))
 
 
 @bp.get("/clearance.csv")
 def clearance_csv() -> Any:
     """Who is cleared for ``task_id`` as CSV with evidence statement ids (staff scope, audited)."""
+    from dashboards.queries import expiry as q_expiry
+
     viewer: Viewer = g.dash_viewer
     if not viewer.can_clearance:
         return _message(

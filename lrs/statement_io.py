@@ -94,3 +94,17 @@ def statements_response(
     if records:
         resp.headers["Last-Modified"] = http_date(max(r.stored_us for r in records))
     return resp
+
+
+def statements_json_response(
+    bodies: Sequence[bytes], last_stored_us: int | None, more: str
+) -> Response:
+    """A StatementResult page of ``format=exact`` from the statements' stored JSON, spliced
+    as they are (the same document :func:`statements_response` writes, unparsed)."""
+    payload = b"".join(
+        (b'{"statements":[', b",".join(bodies), b'],"more":', jsonenc.dumps(more), b"}")
+    )
+    resp = Response(payload, content_type=JSON_TYPE)
+    if last_stored_us is not None:
+        resp.headers["Last-Modified"] = http_date(last_stored_us)
+    return resp

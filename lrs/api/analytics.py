@@ -12,10 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from analytics.etl import refresh, unmatched
-from analytics.imports.load import import_file
 from analytics.resources import secret_for, warehouse_for
-from analytics.sandbox import FORMATS, run_sql
 from lrs.api.people_scope import person_access
 from lrs.audit import audit_event, import_detail
 from lrs.auth import authenticate, require
@@ -25,6 +22,8 @@ from lrs.statement_io import json_body
 from statements.errors import BadRequest, FieldError, Forbidden
 
 bp = Blueprint("analytics", __name__)
+# The warehouse code (DuckDB, Polars, PyArrow) is imported by each route on its first request,
+# not with the app: a worker that only serves xAPI never loads it.
 
 MEDIA = {"json": "application/json", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 BODY_FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
@@ -55,6 +54,8 @@ def _as_of() -> date | None:
 @require("admin")
 def post_refresh() -> Response:
     """Run a refresh now (``?full=true``, ``?as_of=YYYY-MM-DD``); 409 when one is running."""
+    from analytics.etl import refresh
+
     svc = services()
     with metrics_of().time_refresh():
         result = refresh(
@@ -74,6 +75,8 @@ def post_refresh() -> Response:
 @require("admin")
 def post_import(kind: str) -> Response:
     """Import a CSV (``text/csv``) or JSON Lines (``application/x-ndjson``) body."""
+    from analytics.imports.load import import_file
+
     ctype = (request.mimetype or "").lower()
     fmt = BODY_FORMATS.get(ctype)
     if fmt is None:
@@ -105,6 +108,8 @@ def _may_identity() -> bool:
 
 
 def _sql_body() -> dict[str, Any]:
+    from analytics.sandbox import FORMATS
+
     body = json_body() if request.is_json else None
     if not isinstance(body, dict):
         raise BadRequest(
@@ -131,6 +136,8 @@ def _sql_body() -> dict[str, Any]:
 @require("admin", people_admin=True)
 def post_sql() -> Response:
     """Run one read-only SELECT: ``{"sql", "format": json|csv|parquet, "identity": false}``."""
+    from analytics.sandbox import run_sql
+
     body = _sql_body()
     settings = services().settings
     if body.get("identity") and not _may_identity():
@@ -153,6 +160,8 @@ def post_sql() -> Response:
 @require("admin", people_admin=True)
 def get_unmatched() -> Response:
     """Actors of statements that match no staff identity."""
+    from analytics.etl import unmatched
+
     rows = unmatched(warehouse_for(services().settings))
     audit_event("analytics.unmatched", {"actors": len(rows)})
     for row in rows:

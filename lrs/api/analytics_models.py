@@ -15,23 +15,24 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import polars as pl
 from flask import Blueprint, Response, jsonify, request
 
-from analytics.model_settings import from_settings
-from analytics.monthly import frame
 from analytics.resources import warehouse_for
-from analytics.run_models import run_models
-from analytics.suppression import suppress
-from analytics.warehouse import Connection
 from lrs.api.people_scope import dept_condition, person_access, scoped
 from lrs.audit import audit_event
 from lrs.auth import authenticate, require
 from lrs.extensions import services
 from statements.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from analytics.warehouse import Connection
+
+# The model code (DuckDB, Polars, NumPy, SciPy, statsmodels) is imported on first use of these
+# routes, not with the app: a worker that only serves xAPI never loads it.
 
 bp = Blueprint("analytics_models", __name__)
 
@@ -74,6 +75,8 @@ def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _query(sql: str, params: list[object], *tables: str, identity: bool = False) -> pl.DataFrame:
+    from analytics.monthly import frame
+
     with warehouse_for(services().settings).read(identity=identity) as conn:
         _need(conn, *tables)
         return frame(conn, sql, params)
@@ -109,6 +112,10 @@ def _department_arg() -> str:
 
 
 def _identities(keys: list[str]) -> pl.DataFrame:
+    import polars as pl
+
+    from analytics.monthly import frame
+
     sql = (
         "SELECT person_key, min(person_id) AS person_id, string_agg(DISTINCT mbox, ', ') AS mbox "
         "FROM identity.identity_map WHERE list_contains(?, person_key) GROUP BY person_key"
@@ -243,6 +250,8 @@ def get_forecast() -> Response:
 @require(*READ, people=True)
 def get_incidents() -> Response:
     """Incident rates per department-month and the linkage (counts under 11 nulled)."""
+    from analytics.suppression import suppress
+
     units, unit_params = dept_condition()
     rates = _query(
         f"SELECT * FROM incident_rates WHERE {units} ORDER BY department_id, month",
@@ -270,6 +279,11 @@ def get_incidents() -> Response:
 @require("admin")
 def post_models() -> Response:
     """Recompute every model as of ``as_of`` (default today) and publish it; audited."""
+    import duckdb
+
+    from analytics.model_settings import from_settings
+    from analytics.run_models import run_models
+
     settings = services().settings
     as_of = _date_arg("as_of")
     try:

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from analytics.notify.retraining import protocol_change_list, retraining_list, to_csv
 from analytics.resources import warehouse_for
 from lrs.audit import audit_event
 from lrs.auth import require
@@ -61,6 +60,9 @@ def _format() -> str:
 
 
 def _rows(department: str | None, competency: str | None) -> list[dict[str, Any]]:
+    # Imported here, on first use: the retraining lists need Polars, the xAPI does not.
+    from analytics.notify.retraining import protocol_change_list, retraining_list
+
     warehouse = warehouse_for(services().settings)
     change, as_of = _date("change_date"), _date("as_of")
     if change is not None:
@@ -96,6 +98,8 @@ def get_retraining() -> Response:
         },
     )
     if fmt == "csv":
+        from analytics.notify.retraining import to_csv
+
         return Response(
             to_csv(rows),
             mimetype="text/csv",

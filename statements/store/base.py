@@ -59,6 +59,18 @@ class Page:
 
 
 @dataclass
+class JsonPage:
+    """A query page with each statement as the JSON text its store keeps, unparsed: what
+    ``GET /statements`` sends for ``format=exact`` without attachments. ``last_stored_us`` is
+    the newest ``stored`` of the page (None when empty)."""
+
+    bodies: list[bytes] = field(default_factory=list)
+    last_stored_us: int | None = None
+    next_after: int | None = None
+    snapshot_seq: int | None = None
+
+
+@dataclass
 class Erasure:
     """What :meth:`ErasureStore.erase_agent` removed: the statement ids and counts per kind."""
 
