@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.flatten import flatten, flatten_raw
-from analytics.flatten_fast import PseudonymCache, raw_table, records_table
+from analytics.flatten.fast import PseudonymCache, raw_table, records_table
 from analytics.warehouse import Connection, Warehouse
 from statements.errors import Conflict, FieldError
 
@@ -149,7 +149,7 @@ def refresh(
 
 
 def raw_batches(store: Any, after_seq: int, batch_size: int) -> Iterator[pa.Table]:
-    """The statements after ``after_seq`` as :data:`~analytics.flatten_fast.RAW_SCHEMA` tables.
+    """The statements after ``after_seq`` as :data:`~analytics.flatten.fast.RAW_SCHEMA` tables.
 
     A store that can hand out its stored JSON text (``iter_raw_since``, the SQLite store) is
     read without parsing a body in Python; any other store through the storage contract's

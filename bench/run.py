@@ -169,7 +169,7 @@ def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
     """Ingest at each store size of ``--phases`` (growing), queries and worker RSS at the
     largest; every phase with server CPU per statement and bytes on disk per statement."""
     with gunicorn(
-        "bench.baseline_app:create_baseline_app()", lrs_env(Path(tempfile.mkdtemp())), "/xapi/about"
+        "bench.baseline.app:create_baseline_app()", lrs_env(Path(tempfile.mkdtemp())), "/xapi/about"
     ) as (port, pid):
         report["baseline"] = {
             "batch100": ingest(port, 1, args.reps, 100, 4, args.requests, pid),

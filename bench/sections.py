@@ -42,7 +42,7 @@ def analytics(args: argparse.Namespace, report: dict[str, Any]) -> None:
     runs = [_probe("bench.refresh_probe", str(data_dir), "full") for _ in range(args.reps)]
     section["full_refresh"] = _median_run(runs)
     section["full_baseline"] = _probe(
-        "bench.baseline_load", str(data_dir), "full", "0", str(args.reps)
+        "bench.baseline.load", str(data_dir), "full", "0", str(args.reps)
     )
     store = SQLiteStore(data_dir / "lrs.db")
     before = store.consistent_through_us()
@@ -51,7 +51,7 @@ def analytics(args: argparse.Namespace, report: dict[str, Any]) -> None:
     prefill(store, args.seed + 99, args.incremental, clock_start=(before or 0) + 1_000_000)
     section["incremental_refresh"] = _probe("bench.refresh_probe", str(data_dir), "incremental")
     section["incremental_baseline"] = _probe(
-        "bench.baseline_load", str(data_dir), "incremental", str(last_seq)
+        "bench.baseline.load", str(data_dir), "incremental", str(last_seq)
     )
     section["incremental_n"] = args.incremental
     report["analytics"] = section

@@ -220,7 +220,7 @@ def _render(build: Callable[[Reader, Filters, Viewer], Page], *, identity: bool 
 @bp.get("/")
 def overview() -> Any:
     """Hospital compliance, readiness, flags, expiries, freshness and data quality."""
-    from dashboards.views import overview_page
+    from dashboards.views.readiness import overview_page
 
     h = hooks()
     return _render(lambda r, f, v: overview_page(r, f, h.now(), h.target_compliance))
@@ -229,7 +229,7 @@ def overview() -> Any:
 @bp.get("/heatmap")
 def heatmap() -> Any:
     """Department x competency heatmap (``metric=compliance|readiness``)."""
-    from dashboards.views import heatmap_page
+    from dashboards.views.readiness import heatmap_page
 
     h = hooks()
 
@@ -245,7 +245,7 @@ def heatmap() -> Any:
 def department(department_id: str) -> Any:
     """Drill-down of one department (staff rows for staff roles only, audited); 403 outside
     the viewer's scope."""
-    from dashboards.views import department_page
+    from dashboards.views.readiness import department_page
 
     def build(r: Reader, f: Filters, v: Viewer) -> Page:
         if not in_scope(r, v.scope, department_id):
@@ -258,7 +258,7 @@ def department(department_id: str) -> Any:
 @bp.get("/expiry")
 def expiry() -> Any:
     """Expiry cliff and clearance for a regulated task (``task_id``)."""
-    from dashboards.views_expiry import expiry_page
+    from dashboards.views.expiry import expiry_page
 
     task = request.args.get("task_id", "")
     return _render(lambda r, f, v: expiry_page(r, f, task, v), identity=True)
@@ -267,7 +267,7 @@ def expiry() -> Any:
 @bp.get("/protocols")
 def protocols() -> Any:
     """Protocol-change burn-down (the retraining view: educators and admins among people)."""
-    from dashboards.views_expiry import protocols_page
+    from dashboards.views.expiry import protocols_page
 
     if not g.dash_viewer.can_retraining:
         return _message(
@@ -279,7 +279,7 @@ def protocols() -> Any:
 @bp.get("/content")
 def content() -> Any:
     """Comprehension and content quality."""
-    from dashboards.views_safety import content_page
+    from dashboards.views.safety import content_page
 
     return _render(lambda r, f, v: content_page(r, hooks().activity_names))
 
@@ -287,7 +287,7 @@ def content() -> Any:
 @bp.get("/safety")
 def safety() -> Any:
     """Safety linkage (association, not causation)."""
-    from dashboards.views_safety import safety_page
+    from dashboards.views.safety import safety_page
 
     return _render(lambda r, f, v: safety_page(r, f))
 

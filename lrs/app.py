@@ -13,7 +13,7 @@ from lrs import bodylimit, errors, headers, limits, ops, security_headers
 from lrs.alternate import AlternateSyntaxMiddleware
 from lrs.api import about, activities, admin, agents, dashboard_auth, documents, statements
 from lrs.api import analytics as analytics_api
-from lrs.api.analytics_models import bp as analytics_models_bp
+from lrs.api.analytics.models import bp as analytics_models_bp
 from lrs.api.forward_admin import bp as forward_admin_bp
 from lrs.api.retraining import bp as retraining_bp
 from lrs.cursor import CursorCodec

@@ -3,7 +3,7 @@ the store is empty.
 
 The demo is loaded into the ordinary store and warehouse of ``LRS_DATA_DIR``: the server, the
 README's commands and the dashboards all see the same data, and ``lrs demo remove`` leaves the
-demo (see :mod:`lrs.cli.demo_run`). ``LRS_DEMO=1`` loads it without asking, ``LRS_DEMO=0``
+demo (see :mod:`lrs.cli.demo.run`). ``LRS_DEMO=1`` loads it without asking, ``LRS_DEMO=0``
 never offers it, and without a terminal the command never waits for an answer; progress shows
 as bars on a terminal and as log lines (at least every few seconds) without one.
 """
@@ -19,7 +19,7 @@ import click
 
 from config.settings import Settings
 from lrs.cli.core import main
-from lrs.cli.demo_run import CREDENTIAL_FILE, LOADING_FILE, cpu_seconds, first_run
+from lrs.cli.demo.run import CREDENTIAL_FILE, LOADING_FILE, cpu_seconds, first_run
 from lrs.cli.progress import Steps
 from statements.query import StatementQuery
 from statements.store import open_store

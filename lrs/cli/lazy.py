@@ -14,7 +14,7 @@ import click
 
 HEAVY = (
     "lrs.cli.analytics",
-    "lrs.cli.analytics_models",
+    "lrs.cli.analytics.models",
     "lrs.cli.demo",
     "lrs.cli.erase",
     "lrs.cli.simulate",

@@ -15,7 +15,7 @@ from lrs.extensions import system_clock_us
 from lrs.interop.client import TransportError, XapiClient
 from lrs.interop.importer import Importer, Rejected
 from lrs.interop.pull import Puller, PullError, PullState
-from lrs.interop.pull_docs import owners_since, pull_documents
+from lrs.interop.pull.docs import owners_since, pull_documents
 from statements.errors import LRSError
 from statements.interop.store import interop_store
 from statements.store import open_store

@@ -164,7 +164,7 @@ def metrics_view() -> Response:
     body = metrics_of().exposition()
     try:  # forwarding gauges are read from the store at scrape time (lrs/interop)
         from lrs.extensions import services
-        from lrs.interop.forward_metrics import forward_exposition
+        from lrs.interop.forward.metrics import forward_exposition
 
         svc = services()
         body += forward_exposition(svc.store, svc.clock)

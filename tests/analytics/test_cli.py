@@ -62,7 +62,7 @@ def test_models_prints_crosswalk_warnings_loudly(
     """``lrs analytics models`` says on stderr (and in the JSON) that the crosswalk is unusable."""
     from datetime import date
 
-    import lrs.cli.analytics_models as cli
+    import lrs.cli.analytics.models as cli
     from analytics.run_models import RunSummary
 
     warning = {

@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from analytics.flatten import SCHEMA, flatten, flatten_python
-from analytics.flatten_fast import flatten_frame
+from analytics.flatten.fast import flatten_frame
 from bench.analytics_refresh import synthetic
 from statements.prepare import prepare
 from statements.store.base import StatementRecord

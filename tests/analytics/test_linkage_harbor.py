@@ -1,6 +1,6 @@
 """Planted truth on the second simulator (harbor): its own ids, categories and crosswalk.
 
-One small seed, through the study's per-seed path (bench/linkage_study.py): the planted
+One small seed, through the study's per-seed path (bench/linkage/study.py): the planted
 medication ~ HH-C101 association (IRR 1.6 per 10 pp) is the primary pair and its 95 % CI
 covers 1.6; the null pair (fall ~ HH-C102) is not significant; the shipped example crosswalk
 on this catalogue is an error, and the default by category still links HH-C101.
@@ -14,8 +14,8 @@ import pytest
 from analytics.crosswalk import resolve_crosswalk
 from analytics.linkage_models import linkage
 from analytics.seed import seed_bytes
-from bench.linkage_sim import sim_hospital
-from bench.linkage_study import Hospital, score
+from bench.linkage.sim import sim_hospital
+from bench.linkage.study import Hospital, score
 
 
 @pytest.fixture(scope="module")

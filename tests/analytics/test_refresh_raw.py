@@ -19,7 +19,7 @@ import pytest
 
 from analytics import etl
 from analytics.flatten import Flattened, flatten_python, records_of, timestamp_us
-from analytics.flatten_fast import PseudonymCache, _timestamps, raw_table
+from analytics.flatten.fast import PseudonymCache, _timestamps, raw_table
 from analytics.warehouse import Warehouse
 from bench.analytics_refresh import synthetic
 from statements.prepare import prepare

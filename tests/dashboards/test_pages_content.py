@@ -190,7 +190,7 @@ def test_each_protocol_change_says_how_far_along_it_is(mod_reader: FlaskClient) 
 
     import polars as pl
 
-    from dashboards.views_expiry import burn_status
+    from dashboards.views.expiry import burn_status
 
     last = pl.DataFrame({"share": [0.5, 0.0, None], "required": [10, 10, 0]})
     day = dt.date(2026, 1, 31)

@@ -11,7 +11,7 @@ import pytest
 from lrs.interop.client import TransportError
 from lrs.interop.importer import Importer, Rejected
 from lrs.interop.pull import Puller
-from lrs.interop.pull_docs import owners_since, pull_documents
+from lrs.interop.pull.docs import owners_since, pull_documents
 from statements.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, DocumentScope
 from statements.ifi import agent_key
 from statements.interop.store import interop_store

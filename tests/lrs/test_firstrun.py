@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from config.settings import Settings
 from lrs.cli import main
-from lrs.cli.demo_run import CREDENTIAL_FILE, SOURCE_DIR
+from lrs.cli.demo.run import CREDENTIAL_FILE, SOURCE_DIR
 from lrs.cli.firstrun import demo_banner, wants_demo
 
 

@@ -105,7 +105,7 @@ def test_serve_prints_the_bootstrap_password_once(
 def test_start_adds_the_demo_leader_to_an_existing_demo(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lrs.cli.demo_run import CREDENTIAL_FILE
+    from lrs.cli.demo.run import CREDENTIAL_FILE
 
     monkeypatch.setenv("LRS_DEMO", "0")
     monkeypatch.setenv("LRS_WORKER_ENABLED", "0")  # no scheduler child in this test

@@ -18,7 +18,7 @@ import pytest
 from analytics.demo.generate import GENERATE_STEPS, GENERATOR_VERSION
 from analytics.demo.load import IMPORT_ORDER
 from config.settings import Settings
-from lrs.cli.demo_run import first_run
+from lrs.cli.demo.run import first_run
 from lrs.cli.progress import LOG_EVERY_S, Steps
 
 
@@ -122,7 +122,7 @@ def _fake_phases(monkeypatch: pytest.MonkeyPatch, steps: Steps, clock: FakeTime)
         ("load_all_statements", load_all_statements),
         ("run_models", run_models),
     ]:
-        monkeypatch.setattr(f"lrs.cli.demo_run.{name}", fake)
+        monkeypatch.setattr(f"lrs.cli.demo.run.{name}", fake)
     monkeypatch.setattr(Steps, "heartbeat", lambda self: contextlib.nullcontext())
 
 

@@ -27,7 +27,7 @@ import pytest
 
 from config.settings import Settings
 from lrs.app import create_app
-from lrs.cli.demo_run import DemoSize, first_run
+from lrs.cli.demo.run import DemoSize, first_run
 from lrs.cli.progress import Steps
 from tests.live import serve
 

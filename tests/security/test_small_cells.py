@@ -13,7 +13,7 @@ from analytics.suppression import MIN_CELL, suppress, suppressed_select
 from analytics.warehouse import Warehouse
 from dashboards.data import WarehouseSource
 from dashboards.filters import Filters
-from dashboards.views_safety import safety_page
+from dashboards.views.safety import safety_page
 from tests.dashboards.fixture_warehouse import build
 
 

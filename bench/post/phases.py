@@ -1,12 +1,12 @@
 """Where the CPU of ``POST /xapi/statements`` goes, per statement and per phase (in process).
 
-``python -m bench.post_phases DIR --batches K`` wraps the functions of each phase of the POST
+``python -m bench.post.phases DIR --batches K`` wraps the functions of each phase of the POST
 path with thread-CPU timers, posts ``--warm`` then ``K`` batches of 100 fresh bench statements
-through the Flask test client (:mod:`bench.post_probe`'s setup) and prints one line per phase:
+through the Flask test client (:mod:`bench.post.probe`'s setup) and prints one line per phase:
 thread CPU µs per statement. Phases nest (``store`` holds ``store: key rows`` …); the
 ``Flask/HTTP rest`` line is the request's thread CPU outside the named phases, and ``process``
 adds what other threads (the background WAL checkpointer) spent. The timers cost about 1 µs
-per call; use :mod:`bench.post_probe` for the total without them.
+per call; use :mod:`bench.post.probe` for the total without them.
 """
 
 from __future__ import annotations

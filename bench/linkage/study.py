@@ -1,6 +1,6 @@
 """Coverage and false-positive study of the incident linkage on generated hospitals.
 
-    nice -n 10 .venv/bin/python -m bench.linkage_study --simulator demo --seeds 50 --jobs 1
+    nice -n 10 .venv/bin/python -m bench.linkage.study --simulator demo --seeds 50 --jobs 1
 
 Fixed before any seed was run (not tuned on these results): the model of
 ``analytics.linkage_models`` with its defaults (lag 2 months, harm >= moderate outcome,
@@ -179,7 +179,7 @@ def run_seed(simulator: str, seed: int, staff: int) -> dict[str, Any]:
         if simulator == "demo":
             hospital = demo_hospital(seed, staff)
         else:
-            from bench.linkage_sim import sim_hospital
+            from bench.linkage.sim import sim_hospital
 
             hospital = sim_hospital(simulator, seed, staff)
     except ValueError as exc:  # a simulator bug on this seed: recorded, replaced by another

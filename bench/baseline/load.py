@@ -1,7 +1,7 @@
 """Same-run baseline for the refresh figures: the same statements' JSON loaded straight into
 DuckDB with ``read_json`` (untyped, no flattening, no voiding, no pseudonyms).
 
-``python -m bench.baseline_load DATA_DIR full|incremental AFTER_SEQ [REPEAT]`` writes the
+``python -m bench.baseline.load DATA_DIR full|incremental AFTER_SEQ [REPEAT]`` writes the
 store's statement bodies after ``AFTER_SEQ`` to JSON Lines, then times only the DuckDB load
 (``REPEAT`` times, each into a new database file; default 1) in this process and prints the
 median time, the median CPU time (all threads) and peak RSS as JSON. The files are deleted.

@@ -1,4 +1,4 @@
-"""The harbor simulator's records for the linkage study (``bench/linkage_study.py``).
+"""The harbor simulator's records for the linkage study (``bench/linkage/study.py``).
 
 The steps of ``analytics.simulate.harbor.generate`` up to the census and incidents, without
 writing files or statements: the true monthly compliance per unit x competency (the gap that
@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from bench.linkage_study import Hospital, _census, _incidents
+from bench.linkage.study import Hospital, _census, _incidents
 
 
 def sim_hospital(simulator: str, seed: int, staff: int) -> Hospital:

@@ -18,7 +18,7 @@ from analytics.demo.generate import (
 )
 from config.settings import Settings
 from lrs.cli.core import main
-from lrs.cli.demo_run import CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR
+from lrs.cli.demo.run import CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR
 
 
 @main.group()

@@ -1,6 +1,6 @@
 """In-process probe of ``POST /xapi/statements``: CPU per statement through the whole Flask app.
 
-``python -m bench.post_probe DIR --batches K [--profile OUT]`` opens (or creates) ``DIR/lrs.db``
+``python -m bench.post.probe DIR --batches K [--profile OUT]`` opens (or creates) ``DIR/lrs.db``
 with the bench credential, then posts ``--warm`` batches, then ``K`` batches of 100 fresh bench statements through the
 Flask test client (no sockets, no gunicorn) and prints one JSON line: process CPU µs and wall µs
 per statement. ``--profile OUT`` writes a cProfile of the posting loop to ``OUT`` (``pstats``).

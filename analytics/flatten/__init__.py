@@ -18,7 +18,7 @@ import isodate
 import polars as pl
 import pyarrow as pa
 
-from analytics.flatten_fast import PseudonymCache, flatten_frame, flatten_table
+from analytics.flatten.fast import PseudonymCache, flatten_frame, flatten_table
 from analytics.pseudonym import actor_key
 from statements import jsonenc
 from statements.ifi import agent_key
@@ -213,7 +213,7 @@ class _Flattener:
 def flatten(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
     """Flatten one batch of records (any statement shape) into a typed frame.
 
-    Vectorised (:mod:`analytics.flatten_fast`); a batch holding a shape that path does not
+    Vectorised (:mod:`analytics.flatten.fast`); a batch holding a shape that path does not
     handle (it raises) takes the per-statement path (:func:`flatten_python`), which gives the
     same frame.
     """
@@ -227,10 +227,10 @@ def flatten(records: Sequence[StatementRecord], secret: bytes) -> Flattened:
 
 
 def flatten_raw(raw: pa.Table, secret: bytes, cache: PseudonymCache | None = None) -> Flattened:
-    """:func:`flatten` of a :data:`analytics.flatten_fast.RAW_SCHEMA` table (bodies as text).
+    """:func:`flatten` of a :data:`analytics.flatten.fast.RAW_SCHEMA` table (bodies as text).
 
     The refresh's path: the stored JSON text goes to DuckDB unparsed (``cache``: pseudonyms
-    kept from the previous batches, :class:`analytics.flatten_fast.Pseudonyms`). A batch the
+    kept from the previous batches, :class:`analytics.flatten.fast.Pseudonyms`). A batch the
     vectorised path does not handle is parsed here and flattened per statement, as
     :func:`flatten` does.
     """

@@ -1,0 +1,1 @@
+"""The same-run baselines: a trivial Flask app (ingest) and DuckDB's ``read_json`` (refresh)."""

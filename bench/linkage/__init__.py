@@ -1,0 +1,1 @@
+"""The incident-linkage simulation and its power study."""
