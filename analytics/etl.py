@@ -11,10 +11,8 @@ arrives; a late arrival (old ``timestamp``, new ``stored``) is just another new 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +22,7 @@ import pyarrow.compute as pc
 
 from analytics.flatten import flatten, flatten_raw
 from analytics.flatten.fast import PseudonymCache, raw_table, records_table
+from analytics.gcpause import gc_paused
 from analytics.warehouse import Connection, Warehouse
 from statements.errors import Conflict, FieldError
 
@@ -76,24 +75,6 @@ class RefreshResult:
             "full": self.full,
             "as_of": self.as_of.isoformat() if self.as_of else None,
         }
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector inside the block (restoring its previous state).
-
-    A refresh holds a batch of parsed statements (``LRS_ETL_BATCH_SIZE`` trees of dicts and
-    lists, no reference cycles): the collector's repeated scans of those objects about doubled
-    the time to read a batch from the store, and it finds nothing to free. Memory is still
-    released batch by batch by reference counting.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def watermark(conn: Connection) -> int:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analytics.models.evidence import POSITIVE_KINDS, certification_evidence
+from analytics.models.compliance import qualifying_evidence
 
 if TYPE_CHECKING:
     from analytics.monthly import Inputs
@@ -43,19 +43,7 @@ def _evidence_days(
     evidence: pl.DataFrame, certifications: pl.DataFrame, terms: pl.DataFrame, as_of: date
 ) -> pl.DataFrame:
     """Per required pair: sorted evidence days and their expiry days (qualifying kinds only)."""
-    certs = certification_evidence(certifications.filter(pl.col("issued") <= as_of))
-    stmts = evidence.filter(pl.col("kind").is_in(POSITIVE_KINDS)).with_columns(
-        expires=pl.lit(None, pl.Date)
-    )
-    ev = pl.concat([stmts.select(certs.columns), certs], how="vertical_relaxed")
-    ev = ev.filter(pl.col("at").dt.date() <= as_of)
-    q = terms.join(ev, on=PAIR).filter(
-        (pl.col("kind") != "completed") | (pl.col("evidence_rule") == "passed_or_completed")
-    )
-    day = pl.col("at").dt.date()
-    q = q.with_columns(
-        day=day, exp=pl.coalesce("expires", day + pl.duration(days=pl.col("recert_interval_days")))
-    )
+    q = qualifying_evidence(as_of, terms, evidence, certifications)
     q = q.group_by(*PAIR, "day").agg(pl.col("exp").max()).sort(*PAIR, "day")
     return q.group_by(PAIR, maintain_order=True).agg("day", "exp")
 

@@ -27,12 +27,12 @@ from analytics.demo.pipeline import (
     API_VERSION,
     DEFAULT_WORKERS,
     Prepared,
-    gc_paused,
     prepared_batches,
     settle,
 )
 from analytics.demo.tables import COLUMNS
 from analytics.etl import append_flat, finish, load_batch, watermark
+from analytics.gcpause import gc_paused
 from analytics.imports.load import import_file
 from analytics.warehouse import Connection, Warehouse
 from statements.ingest import prepare_batch, store_batch
@@ -93,7 +93,9 @@ def load_statements(
     ``workers`` is the number of worker processes (see :func:`prepared_batches`).
     """
     read = inserted = 0
-    with gc_paused():  # unpickling batches is most of this process's work (see gc_paused)
+    with gc_paused(
+        collect=True
+    ):  # unpickling batches is most of this process's work (see gc_paused)
         for prepared in prepared_batches(directory, batch_size, secret, authority, workers):
             fresh = store_batch(store, prepared.records)
             if stored is not None and fresh:

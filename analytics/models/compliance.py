@@ -84,10 +84,11 @@ def latest_invalidation(as_of: date, protocol_changes: pl.DataFrame) -> pl.DataF
     )
 
 
-def _qualifying(
+def qualifying_evidence(
     as_of: date, pairs: pl.DataFrame, evidence: pl.DataFrame, certifications: pl.DataFrame
 ) -> pl.DataFrame:
-    """Positive evidence on or before ``as_of`` for required pairs, with its expiry date."""
+    """Positive evidence on or before ``as_of`` for required pairs, with its ``day`` and expiry
+    ``exp`` (``pairs`` carries ``recert_interval_days`` and ``evidence_rule`` per pair)."""
     certs = certification_evidence(certifications.filter(pl.col("issued") <= as_of))
     stmts = evidence.filter(pl.col("kind").is_in(POSITIVE_KINDS)).with_columns(
         expires=pl.lit(None, pl.Date)
@@ -176,7 +177,7 @@ def compliance_status(
     """
     pairs = required_pairs(as_of, staff, requirements)
     inv = latest_invalidation(as_of, protocol_changes)
-    summary = _summarise(_qualifying(as_of, pairs, evidence, certifications), inv)
+    summary = _summarise(qualifying_evidence(as_of, pairs, evidence, certifications), inv)
     t = pairs.join(summary, on=PAIR, how="left").join(inv, on="competency_id", how="left")
     t = t.with_columns(
         update=pl.col("v_exp").is_null()

@@ -19,7 +19,7 @@ from typing import Any
 
 from analytics.demo.generate import GENERATE_STEPS, GENERATOR_VERSION, STATEMENTS_FILE, generate
 from analytics.demo.load import IMPORT_ORDER, load_all_statements, load_imports, truth_of
-from analytics.demo.pipeline import gc_paused
+from analytics.gcpause import gc_paused
 from analytics.model_settings import from_settings
 from analytics.resources import secret_for, warehouse_for
 from analytics.run_models import run_models
@@ -82,7 +82,7 @@ def demo_source(data_dir: Path, steps: Steps, size: DemoSize) -> Path:
         steps.emit(f"generate: reusing {source} (seed {DEMO_SEED}, generator v{GENERATOR_VERSION})")
         steps.timings["generate"] = 0.0
         return source
-    with steps.step("generate", GENERATE_STEPS) as update, gc_paused():
+    with steps.step("generate", GENERATE_STEPS) as update, gc_paused(collect=True):
         generate(source, seed=DEMO_SEED, progress=update, **size.kwargs())
     (source / "demo-stamp.json").write_text(json.dumps(_stamp(size)))
     return source
