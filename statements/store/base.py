@@ -7,7 +7,7 @@ Stores raise only domain errors from :mod:`statements.errors` (``Conflict``, ``B
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,6 +68,30 @@ class JsonPage:
     last_stored_us: int | None = None
     next_after: int | None = None
     snapshot_seq: int | None = None
+
+
+def seq_bounds(
+    query: StatementQuery, newest: Callable[[], int], stored_by: Callable[[int], int]
+) -> tuple[int | None, int | None]:
+    """since/until/cursor/snapshot → (exclusive low, inclusive high) ``seq`` bounds.
+
+    ``newest()`` is the store's newest visible ``seq``; ``stored_by(us)`` its newest ``seq``
+    stored at or before ``us`` (0 if none). Shared by both backends.
+    """
+    lo: int | None = None
+    hi: int | None = query.snapshot_seq
+    if hi is None:
+        hi = newest()
+    if query.since is not None:
+        lo = stored_by(query.since)
+    if query.until is not None:
+        hi = min(hi or 0, stored_by(query.until))
+    if query.after_seq is not None:
+        if query.ascending:
+            lo = max(lo or 0, query.after_seq)
+        else:
+            hi = min(hi if hi is not None else query.after_seq, query.after_seq - 1)
+    return lo, hi
 
 
 @dataclass

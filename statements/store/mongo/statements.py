@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from statements.query import StatementQuery
-from statements.store.base import Attachment, Page, StatementRecord
+from statements.store.base import Attachment, Page, StatementRecord, seq_bounds
 from statements.store.mongo.batch import VISIBLE, MongoBatches
 from statements.store.mongo.codec import RECORD_FIELDS, encode_key, from_doc
 
@@ -83,21 +83,12 @@ class MongoStatements(MongoBatches):
 
     def _seq_bounds(self, query: StatementQuery) -> tuple[int | None, int | None]:
         """since/until/cursor/snapshot → (exclusive low, inclusive high) seq bounds."""
-        lo: int | None = None
-        hi: int | None = query.snapshot_seq
         by_stored = [("stored_us", DESC), ("seq", DESC)]
-        if hi is None:
-            hi = self._max_seq(VISIBLE, [("seq", DESC)])
-        if query.since is not None:
-            lo = self._max_seq({"stored_us": {"$lte": query.since}}, by_stored)
-        if query.until is not None:
-            hi = min(hi or 0, self._max_seq({"stored_us": {"$lte": query.until}}, by_stored))
-        if query.after_seq is not None:
-            if query.ascending:
-                lo = max(lo or 0, query.after_seq)
-            else:
-                hi = min(hi if hi is not None else query.after_seq, query.after_seq - 1)
-        return lo, hi
+        return seq_bounds(
+            query,
+            lambda: self._max_seq(VISIBLE, [("seq", DESC)]),
+            lambda us: self._max_seq({"stored_us": {"$lte": us}}, by_stored),
+        )
 
     def get_attachments(self, hashes: Sequence[str]) -> dict[str, Attachment]:
         """Attachment bytes by hash."""

@@ -21,7 +21,7 @@ from typing import Any
 from statements import jsonenc
 from statements.errors import StoreUnavailable
 from statements.query import StatementQuery
-from statements.store.base import Attachment, JsonPage, Page, StatementRecord
+from statements.store.base import Attachment, JsonPage, Page, StatementRecord, seq_bounds
 from statements.store.sqlite import keys as sqlite_keys
 from statements.store.sqlite.audit import AUDIT_SCHEMA, SQLiteAudit
 from statements.store.sqlite.checkpoint import Checkpointer
@@ -264,20 +264,11 @@ class SQLiteStore(
 
     def _seq_bounds(self, query: StatementQuery) -> tuple[int | None, int | None]:
         """Turn since/until/cursor/snapshot into (exclusive low, inclusive high) seq bounds."""
-        lo: int | None = None
-        hi: int | None = query.snapshot_seq
-        if hi is None:
-            hi = self._read("SELECT COALESCE(MAX(seq), 0) FROM statements")[0][0]
-        if query.since is not None:
-            lo = self._last_seq_stored_by(query.since)
-        if query.until is not None:
-            hi = min(hi or 0, self._last_seq_stored_by(query.until))
-        if query.after_seq is not None:
-            if query.ascending:
-                lo = max(lo or 0, query.after_seq)
-            else:
-                hi = min(hi if hi is not None else query.after_seq, query.after_seq - 1)
-        return lo, hi
+        return seq_bounds(
+            query,
+            lambda: int(self._read("SELECT COALESCE(MAX(seq), 0) FROM statements")[0][0]),
+            self._last_seq_stored_by,
+        )
 
     def _last_seq_stored_by(self, us: int) -> int:
         """The newest ``seq`` stored at or before ``us`` (0 if none).
