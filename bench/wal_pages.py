@@ -40,8 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     path = args.dir / "lrs.db"
     store = SQLiteStore(path)
+    store.checkpointer = None  # keep every frame in the WAL (before init, which would start it)
     store.init()
-    store.checkpointer = None  # keep every frame in the WAL
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     now = (store.consistent_through_us() or 0) + 1_000_000

@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=20)
     parser.add_argument("--seed", type=int, default=77, help="vary it between runs on one store")
     args = parser.parse_args()
-    prepare_store(args.dir, 11, 0, 0).close()
+    prepare_store(args.dir, 11, 0, 0)
     os.environ.setdefault("LRS_SECRET_KEY", "bench")
     os.environ["LRS_DATA_DIR"] = str(args.dir)
     _instrument()

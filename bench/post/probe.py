@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    prepare_store(args.dir, 11, 0, 0).close()
+    prepare_store(args.dir, 11, 0, 0)
     os.environ.setdefault("LRS_SECRET_KEY", "bench")
     os.environ["LRS_DATA_DIR"] = str(args.dir)
     from lrs.app import create_app
