@@ -28,7 +28,8 @@ _DIGIT_MAP = bytes(0x39 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_RUN = b"9" * 19
 
 
-def _has_long_digits(data: bytes) -> bool:
+def has_long_digits(data: bytes) -> bool:
+    """Whether ``data`` holds 19 digits in a row (maybe an integer orjson reads as a float)."""
     return _LONG_RUN in data.translate(_DIGIT_MAP)
 
 
@@ -56,6 +57,6 @@ def loads(raw: bytes | str) -> Any:
     row (rare: also inside strings) is read by :mod:`json` instead.
     """
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    if _has_long_digits(data):
+    if has_long_digits(data):
         return json.loads(data)
     return orjson.loads(data)

@@ -12,6 +12,21 @@
   are refused (they would come back as non-JSON); integers are limited by Python's digit cap;
 * **no duplicate keys** in an object: the last one would silently win, so what is read back
   would not be what was sent.
+
+:func:`loads` first tries a fast path (:func:`fast_loads`, about 4x less CPU on a batch of
+statements): :mod:`orjson` parses, and the result is returned only when it is certainly what
+:func:`loads_slow` (the checks above, one by one) would return. orjson itself refuses invalid
+UTF-8, a BOM, lone surrogate escapes, ``NaN``/``Infinity`` and numbers overflowing a double;
+what it lets through silently is checked on the bytes, all at C speed:
+
+* duplicate keys (orjson keeps the last): a colon of the body is either a key's or inside a
+  string, and so is a colon of the re-serialised value; a lost key makes the second count
+  smaller (texts escaping a colon as ``\\u003a`` are left to the slow path);
+* depth (orjson's own limit is 1024): re-serialised with a two-space indent, an element of a
+  container ``max_depth`` deep starts a line after ``2 * max_depth`` spaces;
+* integers beyond 64 bits (orjson reads them as floats): 19 digits in a row anywhere.
+
+Anything else, and every refusal, goes through :func:`loads_slow`, which names rule and path.
 """
 
 from __future__ import annotations
@@ -20,9 +35,12 @@ import itertools
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Final
+
+import orjson
 
 from statements.errors import BadRequest, FieldError
+from statements.jsonenc import has_long_digits
 
 DEFAULT_MAX_DEPTH = 64
 DEPTH_SETTING = "LRS_MAX_JSON_DEPTH"
@@ -161,6 +179,41 @@ def loads_text(text: str, max_depth: int = DEFAULT_MAX_DEPTH, path: str = "$") -
     return value
 
 
-def loads(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH, path: str = "$") -> Any:
-    """Parse a JSON request body (UTF-8 bytes); see :func:`loads_text`."""
+def loads_slow(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH, path: str = "$") -> Any:
+    """Parse a JSON request body (UTF-8 bytes) with the checks of :func:`loads_text`."""
     return loads_text(decode(raw, path), max_depth, path)
+
+
+UNSURE: Final = object()
+
+
+def fast_loads(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """orjson's value of ``raw`` when :func:`loads_slow` certainly gives the same, else ``UNSURE``.
+
+    ``UNSURE`` for every text the slow path refuses, and for some it accepts (a colon escaped
+    as ``\\u003a``, 19 digits in a row, nesting exactly ``max_depth`` deep).
+    """
+    if max_depth < 1:  # the indent test below cannot see the top level's own depth
+        return UNSURE
+    try:
+        value = orjson.loads(raw)
+        # 255 levels or more are an error here (orjson's limit for writing): UNSURE as well.
+        indented = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return UNSURE
+    if (
+        indented.count(b":") != raw.count(b":")  # a duplicate key was dropped
+        or b"\\u003" in raw  # maybe an escaped colon, which would upset the count
+        or b"\n" + b" " * (2 * max_depth) in indented  # something inside a max_depth container
+        or has_long_digits(raw)  # maybe an integer orjson read as a float
+    ):
+        return UNSURE
+    return value
+
+
+def loads(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH, path: str = "$") -> Any:
+    """Parse a JSON request body (UTF-8 bytes): :func:`fast_loads`, else :func:`loads_slow`."""
+    value = fast_loads(raw, max_depth)
+    if value is UNSURE:
+        return loads_slow(raw, max_depth, path)
+    return value
