@@ -51,6 +51,9 @@ def make_store(kind: str, tmp_path: Path) -> Any:
     """Open and initialise a fresh store of the given backend."""
     if kind == "sqlite":
         store = open_store(f"sqlite:///{tmp_path / 'lrs.db'}")
+    elif kind == "sqlite-tail3":  # key rows move to key_rows every 3 statements (both sides used)
+        store = open_store(f"sqlite:///{tmp_path / 'lrs.db'}")
+        store.key_tail = 3
     elif kind == "mongomock":
         store = open_store("mongomock://localhost/lrs")
     elif kind == "mongo":  # a unique database per test, dropped by the ``store`` fixture

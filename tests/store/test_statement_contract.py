@@ -11,6 +11,7 @@ from statements.errors import BadRequest, Conflict
 from statements.prepare import prepare
 from statements.query import StatementQuery
 from statements.store.base import Attachment, StatementRecord
+from tests.conftest import BACKENDS
 
 AUTH = {"objectType": "Agent", "account": {"homePage": "http://lrs.test", "name": "k"}}
 OTHER_AUTH = {"objectType": "Agent", "account": {"homePage": "http://lrs.test", "name": "o"}}
@@ -30,6 +31,12 @@ def stmt(n: int = 0, **extra: Any) -> dict[str, Any]:
 
 def rec(body: dict[str, Any], at: int = 0, authority: dict[str, Any] = AUTH) -> StatementRecord:
     return prepare(body, authority=authority, api_version="1.0.3", now_us=T0 + at)
+
+
+@pytest.fixture(params=[*BACKENDS, "sqlite-tail3"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every backend, and SQLite with a 3-statement key tail (queries read both sides)."""
+    return str(request.param)
 
 
 def ids(page: Any) -> list[str]:

@@ -1,8 +1,10 @@
 """Interned filter keys on SQLite: writing a batch's key rows, StatementRef copies, query
 clauses, and the migration of version-0 stores (text ``statement_keys``).
 
-See :mod:`statements.store.sqlite.schema` for the tables. Every function here runs on a
-connection the caller holds (inside its write transaction for the writers).
+See :mod:`statements.store.sqlite.schema` for the tables: a statement's rows are in
+``key_tail`` while its ``seq`` is above ``key_split.seq``, in ``key_rows`` once
+:func:`merge_tail` moved them. Every function here runs on a connection the caller holds (inside
+its write transaction for the writers).
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from statements.store.sqlite.schema import STORE_VERSION
 
 CHUNK = 500
 _UPSERT = " ON CONFLICT (kid, seq) DO UPDATE SET flags = flags | excluded.flags"
+_TAIL_UPSERT = " ON CONFLICT (seq, kid) DO UPDATE SET flags = flags | excluded.flags"
+#: Statements whose key rows wait in ``key_tail`` before :func:`merge_tail` moves them. Bigger
+#: makes each move cheaper per statement (more new rows per ``key_rows`` page) and the tail
+#: part of a filtered query dearer (it scans the tail in ``seq`` order): at 4,096 statements
+#: (about 25,000 rows, 100 pages) that scan stays near a millisecond.
+TAIL_STATEMENTS = 4096
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -129,8 +137,36 @@ def write_keys(
         for rec, keys in zip(records, packed, strict=True)
         for pair, flags in keys.items()
     ]
-    conn.executemany("INSERT INTO key_rows (kid, seq, flags) VALUES (?, ?, ?)", rows)
+    conn.executemany("INSERT INTO key_tail (kid, seq, flags) VALUES (?, ?, ?)", rows)
     return ids
+
+
+def split_seq(conn: sqlite3.Connection) -> int:
+    """``key_split.seq``: key rows of statements at or below it are in ``key_rows``."""
+    row = conn.execute("SELECT seq FROM key_split").fetchone()
+    if row is None:
+        raise sqlite3.OperationalError("key_split has no row: run `lrs init` on this store")
+    return int(row[0])
+
+
+def merge_tail(conn: sqlite3.Connection, top_seq: int, tail: int = TAIL_STATEMENTS) -> bool:
+    """Move the tail into ``key_rows`` when it holds ``tail`` statements or more (up to
+    ``top_seq``, the newest stored ``seq``); True when it moved. Inside the write transaction.
+
+    The rows go in sorted by (kid, seq), so each key range takes all its new rows at once: one
+    page write per range instead of one per row.
+    """
+    split = split_seq(conn)
+    if top_seq - split < max(tail, 1):
+        return False
+    conn.execute(
+        "INSERT INTO key_rows (kid, seq, flags) SELECT kid, seq, flags FROM key_tail"
+        " WHERE seq <= ? ORDER BY kid, seq",
+        (top_seq,),
+    )
+    conn.execute("DELETE FROM key_tail WHERE seq <= ?", (top_seq,))
+    conn.execute("UPDATE key_split SET seq = ?", (top_seq,))
+    return True
 
 
 def chain_keys(conn: sqlite3.Connection, target_id: str) -> frozenset[tuple[str, str]]:
@@ -157,15 +193,24 @@ def chain_keys(conn: sqlite3.Connection, target_id: str) -> frozenset[tuple[str,
 def add_keys(
     conn: sqlite3.Connection, seqs: Sequence[int], keys: Iterable[tuple[str, str]]
 ) -> None:
-    """OR ``keys`` into the key rows of every statement in ``seqs``."""
+    """OR ``keys`` into the key rows of every statement in ``seqs`` (in ``key_rows`` or in
+    ``key_tail``, by the split)."""
     packed = packed_keys(keys)
     if not packed or not seqs:
         return
     ids = intern(conn, set(packed))
-    conn.executemany(
-        "INSERT INTO key_rows (kid, seq, flags) VALUES (?, ?, ?)" + _UPSERT,
-        [(ids[pair], seq, flags) for seq in seqs for pair, flags in packed.items()],
-    )
+    split = split_seq(conn)
+    for table, upsert, side in (("key_rows", _UPSERT, False), ("key_tail", _TAIL_UPSERT, True)):
+        rows = [
+            (ids[pair], seq, flags)
+            for seq in seqs
+            if (seq > split) == side
+            for pair, flags in packed.items()
+        ]
+        if rows:
+            conn.executemany(
+                f"INSERT INTO {table} (kid, seq, flags) VALUES (?, ?, ?)" + upsert, rows
+            )
 
 
 def copy_from_target(conn: sqlite3.Connection, to_seq: int, target_id: str) -> None:
@@ -203,6 +248,7 @@ def delete_keys(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
         kids = lookup(conn, packed)
         rows += [(kid, int(found[0])) for kid in kids.values()]
     conn.executemany("DELETE FROM key_rows WHERE kid = ? AND seq = ?", rows)
+    conn.executemany("DELETE FROM key_tail WHERE kid = ? AND seq = ?", rows)
 
 
 def kid_of(conn: sqlite3.Connection, kind: str, value: str) -> tuple[int | None, int]:
@@ -220,7 +266,7 @@ def agent_statements(conn: sqlite3.Connection, agent_key: str) -> list[tuple[str
     if kid is None:
         return []
     rows = conn.execute(
-        "SELECT s.id, s.body FROM key_rows k JOIN statements s ON s.seq = k.seq"
+        "SELECT s.id, s.body FROM key_postings k JOIN statements s ON s.seq = k.seq"
         " WHERE k.kid = ? AND k.flags & ?",
         (kid, bit),
     ).fetchall()
@@ -231,7 +277,7 @@ def forget_agent(conn: sqlite3.Connection, agent_key: str) -> None:
     """Drop the agent's interned value once no key row uses it (erasure)."""
     kid, _bit = kid_of(conn, "agent", agent_key)
     if kid is not None:
-        used = conn.execute("SELECT 1 FROM key_rows WHERE kid = ? LIMIT 1", (kid,)).fetchone()
+        used = conn.execute("SELECT 1 FROM key_postings WHERE kid = ? LIMIT 1", (kid,)).fetchone()
         if used is None:
             conn.execute("DELETE FROM key_names WHERE kid = ?", (kid,))
 
@@ -248,7 +294,9 @@ def migrate(conn: sqlite3.Connection) -> None:
     """Bring a store to :data:`STORE_VERSION` inside the caller's write transaction.
 
     Version 0 kept text rows ``statement_keys (kind, value, seq)``: their values are interned
-    and their rows folded to one per (kid, seq), then the table is dropped. Idempotent.
+    and their rows folded to one per (kid, seq), then the table is dropped. Versions 0 and 1
+    hold every key row in ``key_rows``, so their split is the newest ``seq`` (0 for a new
+    store). Idempotent.
     """
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version >= STORE_VERSION:
@@ -269,4 +317,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             f" AND n.value = k.value GROUP BY n.kid, k.seq" + _UPSERT
         )
         conn.execute("DROP TABLE statement_keys")
+    conn.execute(
+        "INSERT OR IGNORE INTO key_split (one, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM statements"
+    )
     conn.execute(f"PRAGMA user_version = {STORE_VERSION}")

@@ -3,16 +3,28 @@
 Filter keys: ``key_names`` interns each (family, value) once (family 0 agent, 1 verb,
 2 activity, 3 registration — :data:`statements.indexing.KIND_BITS`); ``key_rows`` holds one
 row per (key, statement) with flag bits (1 the direct kind, 2 the ``related_*`` kind), clustered
-on (kid, seq) so a filtered page is one range scan in ``seq`` order. There is no index on
+on (kid, seq) so a filtered page is one range scan in ``seq`` order.
+
+The newest statements' rows wait in ``key_tail`` instead, clustered on (seq, kid): a batch appends
+them to a few pages, where ``key_rows`` would dirty one page per agent and activity of the batch
+(a random page each, written to the WAL and checkpointed: most of the write path's system CPU).
+Every few thousand statements the writer moves the tail into ``key_rows`` sorted by (kid, seq),
+so each key range takes its new rows in one page write
+(:func:`statements.store.sqlite.keys.merge_tail`). ``key_split.seq`` is the boundary: the rows
+of statements with ``seq`` at or below it are in ``key_rows``, those above it in ``key_tail``;
+queries read the two ranges in turn (``key_postings`` is the union, for the rare readers that need
+every row of a key). There is no index on
 ``key_rows.seq``: StatementRef key copies and erasure derive a statement's keys from the stored
 bodies of its chain (:func:`statements.store.sqlite.keys.chain_keys`). ``PRAGMA user_version``
-is :data:`STORE_VERSION`; version 0 stores (text ``statement_keys``) are migrated by ``init``.
+is :data:`STORE_VERSION`; version 0 stores (text ``statement_keys``) and version 1 stores (no
+``key_tail``: every row in ``key_rows``, so the split is their newest ``seq``) are migrated by
+``init``.
 ``key_epoch`` gains a row whenever a ``key_names`` row is deleted (a trigger): the statement
 writer's per-process cache of interned ids (:class:`statements.store.sqlite.keys.KidCache`) is
 valid while ``MAX(n)`` has not moved.
 """
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
@@ -46,6 +58,20 @@ CREATE TABLE IF NOT EXISTS key_rows (
     flags INTEGER NOT NULL,
     PRIMARY KEY (kid, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_tail (
+    seq INTEGER NOT NULL,
+    kid INTEGER NOT NULL,
+    flags INTEGER NOT NULL,
+    PRIMARY KEY (seq, kid)
+) WITHOUT ROWID;
+-- One row (made by statements.store.sqlite.keys.migrate): key rows of seq <= split are in
+-- key_rows, the others in key_tail.
+CREATE TABLE IF NOT EXISTS key_split (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    seq INTEGER NOT NULL
+);
+CREATE VIEW IF NOT EXISTS key_postings AS
+    SELECT kid, seq, flags FROM key_rows UNION ALL SELECT kid, seq, flags FROM key_tail;
 CREATE TABLE IF NOT EXISTS attachments (
     sha2 TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,

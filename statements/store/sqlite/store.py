@@ -2,7 +2,8 @@
 
 Statements are kept as their JSON text next to the columns queries use. Filter keys are
 interned integers in ``key_rows (kid, seq, flags)`` — a clustered primary key, so a filtered
-page is an index range scan in ``seq`` order (see :mod:`statements.store.sqlite.schema`).
+page is an index range scan in ``seq`` order — and, for the newest statements, in ``key_tail``
+(see :mod:`statements.store.sqlite.schema`); a filtered query reads both sides in turn.
 ``seq`` is the insertion order; ``stored`` never decreases along it (enforced under the write
 lock), so ``since``/``until`` become ``seq`` bounds. Writes: :mod:`statements.store.sqlite.write`;
 checkpoints run in the background (:mod:`statements.store.sqlite.checkpoint`).
@@ -58,7 +59,9 @@ class SQLiteStore(
     """The default store: one SQLite file, safe for several processes and threads.
 
     ``cache_mb`` sizes the page cache of the statement-writer connection (one per process);
-    ``checkpoint_s`` and ``wal_limit_mb`` drive the background checkpointer.
+    ``checkpoint_s`` and ``wal_limit_mb`` drive the background checkpointer; ``key_tail`` is
+    how many statements' key rows wait in ``key_tail`` (tests make it tiny to exercise both
+    sides of the split).
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class SQLiteStore(
         cache_mb: int = 64,
         checkpoint_s: float = 0.5,
         wal_limit_mb: int = 64,
+        key_tail: int = sqlite_keys.TAIL_STATEMENTS,
     ) -> None:
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError(f"unsupported SQLite synchronous mode: {synchronous}")
@@ -76,6 +80,7 @@ class SQLiteStore(
         self.synchronous = synchronous.upper()
         self.cache_mb = cache_mb
         self.wal_limit_mb = wal_limit_mb
+        self.key_tail = key_tail
         self._local = threading.local()
         # One writer per process at a time: SQLite's busy handler is not fair, and threads
         # spinning on the file lock starve each other; a Python lock queues them instead.
@@ -209,17 +214,53 @@ class SQLiteStore(
         )
 
     def _page_rows(self, query: StatementQuery, columns: str) -> tuple[list[Any], int, int | None]:
-        """(up to ``limit + 1`` rows of ``columns``, ``limit``, snapshot seq) of a query."""
+        """(up to ``limit + 1`` rows of ``columns``, ``limit``, snapshot seq) of a query.
+
+        A filtered query reads the key rows in two parts: ``key_rows`` for the statements at or
+        below the split and ``key_tail`` for those above it, in ``seq`` order (the older part
+        first when ascending), inside one read transaction so both see the same split.
+        """
+        conn = self._conn()
+        own = not conn.in_transaction
         try:
-            keys = [sqlite_keys.kid_of(self._conn(), k, v) for k, v in query.filters()]
+            if own:
+                conn.execute("BEGIN")
+            try:
+                return self._page_rows_in(conn, query, columns)
+            finally:
+                if own and conn.in_transaction:
+                    conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"store read failed: {exc}") from exc
+
+    def _page_rows_in(
+        self, conn: sqlite3.Connection, query: StatementQuery, columns: str
+    ) -> tuple[list[Any], int, int | None]:
+        keys = [sqlite_keys.kid_of(conn, k, v) for k, v in query.filters()]
         lo, hi = self._seq_bounds(query)
         limit = max(query.limit, 1)
         if any(kid is None for kid, _bit in keys):
             return [], limit, hi
-        sql, params = self._query_sql(query, [(int(k or 0), b) for k, b in keys], lo, hi, columns)
-        return self._read(sql, [*params, limit + 1]), limit, hi
+        interned = [(int(k or 0), b) for k, b in keys]
+        if not interned:
+            sql, params = self._query_sql(query, interned, lo, hi, columns)
+            return conn.execute(sql, [*params, limit + 1]).fetchall(), limit, hi
+        split = sqlite_keys.split_seq(conn)
+        parts = [
+            ("key_rows", lo, split if hi is None else min(hi, split)),
+            ("key_tail", split if lo is None else max(lo, split), hi),
+        ]
+        if not query.ascending:
+            parts.reverse()
+        rows: list[Any] = []
+        for table, part_lo, part_hi in parts:
+            if part_lo is not None and part_hi is not None and part_hi <= part_lo:
+                continue
+            sql, params = self._query_sql(query, interned, part_lo, part_hi, columns, table)
+            rows += conn.execute(sql, [*params, limit + 1 - len(rows)]).fetchall()
+            if len(rows) > limit:
+                break
+        return rows, limit, hi
 
     @staticmethod
     def _query_sql(
@@ -228,19 +269,21 @@ class SQLiteStore(
         lo: int | None,
         hi: int | None,
         columns: str = _COLS,
+        table: str = "key_rows",
     ) -> tuple[str, list[Any]]:
-        """SQL and parameters (all but LIMIT) of a statement query over interned keys."""
+        """SQL and parameters (all but LIMIT) of a statement query over interned keys, reading
+        the key rows of ``table`` (``key_rows`` or ``key_tail``)."""
         where = ["s.voided = 0"]
         params: list[Any] = []
         source, order_col = "statements s", "s.seq"
         if keys:
-            source = "key_rows k JOIN statements s ON s.seq = k.seq"
+            source = f"{table} k JOIN statements s ON s.seq = k.seq"
             where[:0] = ["k.kid = ?", "k.flags & ?"]
             params += list(keys[0])
             order_col = "k.seq"
             for kid, bit in keys[1:]:
                 where.append(
-                    "EXISTS (SELECT 1 FROM key_rows x WHERE x.kid = ? AND x.seq = s.seq"
+                    f"EXISTS (SELECT 1 FROM {table} x WHERE x.kid = ? AND x.seq = s.seq"
                     " AND x.flags & ?)"
                 )
                 params += [kid, bit]

@@ -5,6 +5,10 @@ DO NOTHING``; if fewer rows than records went in, the ids that collided are name
 :class:`~statements.errors.IdConflict` and the batch is undone) and one for its key rows
 (:mod:`statements.store.sqlite.keys`).
 
+After the last batch of a group, the key rows of the newest statements move from ``key_tail``
+into ``key_rows`` once the tail holds :data:`~statements.store.sqlite.keys.TAIL_STATEMENTS`
+statements (:func:`~statements.store.sqlite.keys.merge_tail`, same transaction).
+
 Group commit: callers queue their batch and then take the process's write lock; whoever gets
 it writes every queued batch in one transaction, each inside its own SAVEPOINT, then COMMITs
 once. A batch that fails (conflict, voiding rule) is rolled back to its savepoint and its error
@@ -55,6 +59,7 @@ class SQLiteWrites:
     _queue_lock: threading.Lock
     _queue: list[_Job]
     checkpointer: Checkpointer | None
+    key_tail: int  # statements whose key rows wait in key_tail (keys.merge_tail)
 
     def _writer(self) -> sqlite3.Connection:  # pragma: no cover - provided by SQLiteStore
         raise NotImplementedError
@@ -98,6 +103,9 @@ class SQLiteWrites:
             for job in group:
                 if self._write_one(conn, job):
                     written.append(job)
+            top = max((r.seq for job in written for r in job.records if r.seq), default=0)
+            if top:
+                sqlite_keys.merge_tail(conn, top, self.key_tail)
             conn.execute("COMMIT")
             for job in written:
                 self._kid_cache.commit(job.kids)
