@@ -42,6 +42,21 @@ def cpu_seconds(master: int) -> float:
     return total
 
 
+def wait_checkpointed(wal: Path, timeout_s: float = 30.0) -> bool:
+    """Wait until the store's background checkpointer has copied and truncated its WAL (the
+    file is gone or empty), so CPU read afterwards includes the checkpoints of what was just
+    written; False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if wal.stat().st_size == 0:
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size of a process in MB (0 when gone)."""
     try:
