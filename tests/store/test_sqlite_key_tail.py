@@ -15,6 +15,7 @@ import pytest
 from statements.ifi import agent_key
 from statements.query import StatementQuery
 from statements.store.sqlite import SQLiteStore
+from statements.store.sqlite import store as store_module
 from statements.store.sqlite.keys import split_seq
 from tests.store.test_statement_contract import OTHER_AUTH, T0, rec, stmt, void
 
@@ -145,3 +146,34 @@ def test_erasure_deletes_rows_on_both_sides(stores: dict[int, SQLiteStore]) -> N
     ).fetchone()[0]
     assert orphans == 0
     assert store.query(StatementQuery(limit=100, agent=learner0)).records == []
+
+
+def test_a_query_reads_both_sides_in_one_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process moves the tail between the reader's look at the split and its two
+    part queries: the page must still be the one of the reader's snapshot."""
+    path = tmp_path / "lrs.db"
+    writer = SQLiteStore(path, key_tail=2)
+    writer.init()
+    writer.insert([rec(stmt(n), at=1000 * n) for n in range(5)], [])  # moved: split 5
+    writer.insert([rec(stmt(5), at=5000)], [])  # waits in the tail
+    reader = SQLiteStore(path, key_tail=2)
+    query = StatementQuery(limit=100, agent=str(agent_key({"mbox": "mailto:learner2@example.org"})))
+    want = [r.id for r in reader.query(query).records]
+    assert want == [stmt(5)["id"], stmt(2)["id"]]
+    real = store_module.sqlite_keys.split_seq
+    moved: list[int] = []
+
+    def split_then_move(conn: sqlite3.Connection) -> int:
+        split = real(conn)
+        if conn is reader._conn() and not moved:  # a merge commits in the writer right now
+            writer.insert([rec(stmt(6 + n), at=6000 + 1000 * n) for n in range(3)], [])
+            moved.append(real(writer._conn()))
+        return split
+
+    monkeypatch.setattr(store_module.sqlite_keys, "split_seq", split_then_move)
+    assert [r.id for r in reader.query(query).records] == want
+    assert moved == [9]  # the tail did move under the reader
+    monkeypatch.undo()
+    assert [r.id for r in reader.query(query).records] == [stmt(8)["id"], *want]
