@@ -177,3 +177,18 @@ def test_a_query_reads_both_sides_in_one_snapshot(
     assert moved == [9]  # the tail did move under the reader
     monkeypatch.undo()
     assert [r.id for r in reader.query(query).records] == [stmt(8)["id"], *want]
+
+
+def test_rows_a_version1_writer_left_above_the_split_fold_into_the_move(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "lrs.db", key_tail=3)
+    store.init()
+    store.insert([rec(stmt(0), at=0)], [])  # seq 1 waits in the tail
+    conn = store._conn()
+    (kid,) = conn.execute(
+        "SELECT kid FROM key_names WHERE value = 'http://example.org/verbs/v0'"
+    ).fetchone()
+    conn.execute("INSERT INTO key_rows (kid, seq, flags) VALUES (?, 1, 1)", (kid,))  # an old writer
+    store.insert([rec(stmt(n), at=1000 * n) for n in (1, 2, 3)], [])  # the move
+    assert split_seq(conn) == 4
+    verb0 = StatementQuery(limit=10, verb="http://example.org/verbs/v0")
+    assert [r.id for r in store.query(verb0).records] == [stmt(2)["id"], stmt(0)["id"]]

@@ -159,9 +159,11 @@ def merge_tail(conn: sqlite3.Connection, top_seq: int, tail: int = TAIL_STATEMEN
     split = split_seq(conn)
     if top_seq - split < max(tail, 1):
         return False
+    # ON CONFLICT: rows a version-1 writer put in key_rows above the split (during an upgrade)
+    # fold into the moved ones instead of failing every later write.
     conn.execute(
         "INSERT INTO key_rows (kid, seq, flags) SELECT kid, seq, flags FROM key_tail"
-        " WHERE seq <= ? ORDER BY kid, seq",
+        " WHERE seq <= ? ORDER BY kid, seq" + _UPSERT,
         (top_seq,),
     )
     conn.execute("DELETE FROM key_tail WHERE seq <= ?", (top_seq,))
