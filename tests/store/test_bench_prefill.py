@@ -22,8 +22,7 @@ def _rows(path: Path) -> list[tuple[object, ...]]:
             "SELECT seq, id, stored_us, authority_key, body FROM statements ORDER BY seq"
         ).fetchall()
         keys = conn.execute(
-            "SELECT n.family, n.value, k.seq, k.flags FROM key_postings k"
-            " JOIN key_names n ON n.kid = k.kid ORDER BY k.seq, n.family, n.value"
+            "SELECT family, value, seq, flags FROM filter_postings ORDER BY seq, family, value"
         ).fetchall()
     finally:
         conn.close()

@@ -104,6 +104,8 @@ def test_the_split_divides_the_rows(stores: dict[int, SQLiteStore]) -> None:
     assert 30 <= split < 40  # moved every 5+ statements; the newest wait in the tail
     assert conn.execute("SELECT MAX(seq) FROM key_rows").fetchone()[0] <= split
     assert conn.execute("SELECT MIN(seq) FROM key_tail").fetchone()[0] > split
+    assert conn.execute("SELECT MAX(seq) FROM reg_rows").fetchone()[0] <= split
+    assert conn.execute("SELECT MIN(seq) FROM reg_tail").fetchone()[0] > split
     assert split_seq(stores[10**9]._conn()) == 0
     everything = stores[1]._conn()
     assert everything.execute("SELECT COUNT(*) FROM key_tail").fetchone()[0] == 0
@@ -121,9 +123,9 @@ def test_pages_are_the_same_whatever_side_the_rows_are_on(
 
 
 def test_rows_are_the_same_whatever_side_they_are_on(stores: dict[int, SQLiteStore]) -> None:
-    def rows(store: SQLiteStore) -> list[tuple[int, int, int]]:
+    def rows(store: SQLiteStore) -> list[tuple[int, str, int, int]]:
         conn: sqlite3.Connection = store._conn()
-        return sorted(conn.execute("SELECT kid, seq, flags FROM key_postings").fetchall())
+        return sorted(conn.execute("SELECT * FROM filter_postings").fetchall())
 
     assert rows(stores[1]) == rows(stores[10**9]) == rows(stores[5])
 
@@ -142,7 +144,7 @@ def test_erasure_deletes_rows_on_both_sides(stores: dict[int, SQLiteStore]) -> N
     erased = store.erase_agent(learner0)
     assert erased.statement_ids
     orphans = conn.execute(
-        "SELECT COUNT(*) FROM key_postings WHERE seq NOT IN (SELECT seq FROM statements)"
+        "SELECT COUNT(*) FROM filter_postings WHERE seq NOT IN (SELECT seq FROM statements)"
     ).fetchone()[0]
     assert orphans == 0
     assert store.query(StatementQuery(limit=100, agent=learner0)).records == []
@@ -192,3 +194,75 @@ def test_rows_a_version1_writer_left_above_the_split_fold_into_the_move(tmp_path
     assert split_seq(conn) == 4
     verb0 = StatementQuery(limit=10, verb="http://example.org/verbs/v0")
     assert [r.id for r in store.query(verb0).records] == [stmt(2)["id"], stmt(0)["id"]]
+
+
+def _to_version2(path: Path) -> None:
+    """Rewrite a store into the version-2 layout: registrations interned like the other keys,
+    their rows in ``key_rows`` or ``key_tail`` by the split."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    split = conn.execute("SELECT seq FROM key_split").fetchone()[0]
+    regs = conn.execute(
+        "SELECT seq, value FROM reg_rows UNION ALL SELECT seq, value FROM reg_tail"
+    ).fetchall()
+    for value in sorted({value for _seq, value in regs}):
+        conn.execute("INSERT INTO key_names (family, value) VALUES (3, ?)", (value,))
+    for seq, value in regs:
+        (kid,) = conn.execute(
+            "SELECT kid FROM key_names WHERE family = 3 AND value = ?", (value,)
+        ).fetchone()
+        table = "key_rows" if seq <= split else "key_tail"
+        conn.execute(f"INSERT INTO {table} (kid, seq, flags) VALUES (?, ?, 1)", (kid, seq))
+    conn.execute("DROP VIEW filter_postings")
+    conn.execute("DROP TABLE reg_rows")
+    conn.execute("DROP TABLE reg_tail")
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_a_version2_store_moves_its_registrations_and_answers_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "lrs.db"
+    store = _store(path, 5)
+    want = [_pages(store, q, asc) for q in QUERIES for asc in (False, True)]
+    postings = sorted(store._conn().execute("SELECT * FROM filter_postings").fetchall())
+    epoch = store._conn().execute("SELECT COALESCE(MAX(n), 0) FROM key_epoch").fetchone()[0]
+    store.close()
+    _to_version2(path)
+    old = sqlite3.connect(path)
+    split = old.execute("SELECT seq FROM key_split").fetchone()[0]
+    sides = old.execute(
+        "SELECT DISTINCT k.seq > ? FROM key_postings k JOIN key_names n USING (kid)"
+        " WHERE n.family = 3",
+        (split,),
+    ).fetchall()
+    assert sorted(sides) == [(0,), (1,)]  # interned registrations on both sides
+    old.close()
+    reopened = SQLiteStore(path, key_tail=5)
+    reopened.init()
+    conn = reopened._conn()
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("SELECT COUNT(*) FROM key_names WHERE family = 3").fetchone()[0] == 0
+    assert sorted(conn.execute("SELECT * FROM filter_postings").fetchall()) == postings
+    # One bump for the whole move (the trigger would add one per forgotten registration).
+    assert conn.execute("SELECT MAX(n) FROM key_epoch").fetchone()[0] == epoch + 1
+    assert [_pages(reopened, q, asc) for q in QUERIES for asc in (False, True)] == want
+    reopened.init()  # idempotent
+    assert sorted(conn.execute("SELECT * FROM filter_postings").fetchall()) == postings
+    # The trigger is back: forgetting a key still tells other writers' caches.
+    conn.execute("DELETE FROM key_names WHERE kid = (SELECT MAX(kid) FROM key_names)")
+    assert conn.execute("SELECT MAX(n) FROM key_epoch").fetchone()[0] == epoch + 2
+
+
+def test_registrations_that_share_a_bucket_stay_apart(
+    stores: dict[int, SQLiteStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module.sqlite_keys, "REG_BUCKETS", 1)  # every one in bucket 0
+    crowded = _store(tmp_path / "lrs.db", 5)
+    buckets = crowded._conn().execute("SELECT DISTINCT bucket FROM reg_rows").fetchall()
+    assert buckets == [(0,)]
+    for params in QUERIES:
+        if "registration" in params:
+            for ascending in (False, True):
+                want = _pages(stores[10**9], params, ascending)
+                assert _pages(crowded, params, ascending) == want

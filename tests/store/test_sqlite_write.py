@@ -166,9 +166,10 @@ def _downgrade(path: Path) -> None:
     """Rewrite a store into the version-0 layout: text rows in ``statement_keys``."""
     conn = sqlite3.connect(path, isolation_level=None)
     rows = conn.execute(
-        "SELECT n.family, n.value, k.seq, k.flags FROM key_postings k JOIN key_names n USING (kid)"
+        "SELECT family, value, seq, flags FROM filter_postings"
     ).fetchall()
     conn.executescript(
+        "DROP VIEW filter_postings; DROP TABLE reg_rows; DROP TABLE reg_tail;"
         "DROP VIEW key_postings; DROP TABLE key_rows; DROP TABLE key_tail; DROP TABLE key_split;"
         "DROP TABLE key_names;"
         "CREATE TABLE statement_keys (kind TEXT NOT NULL, value TEXT NOT NULL,"
@@ -239,15 +240,15 @@ def test_erasure_leaves_no_key_rows_and_forgets_the_agent(sq: SQLiteStore) -> No
     sq.insert([rec(stmt(n), at=n) for n in range(6)], [])
     sq.insert([rec(_ref(20, 1), at=20), rec(_ref(21, 20), at=21)], [])
     learner = str(agent_key({"mbox": "mailto:learner1@example.org"}))
-    before = sq._conn().execute("SELECT COUNT(*) FROM key_postings").fetchone()[0]
+    before = sq._conn().execute("SELECT COUNT(*) FROM filter_postings").fetchone()[0]
     erased = sq.erase_agent(learner)
     assert sorted(erased.statement_ids) == sorted(stmt(n)["id"] for n in (1, 4, 20, 21))
     conn = sq._conn()
     orphans = conn.execute(
-        "SELECT COUNT(*) FROM key_postings WHERE seq NOT IN (SELECT seq FROM statements)"
+        "SELECT COUNT(*) FROM filter_postings WHERE seq NOT IN (SELECT seq FROM statements)"
     ).fetchone()[0]
     assert orphans == 0
-    assert conn.execute("SELECT COUNT(*) FROM key_postings").fetchone()[0] < before
+    assert conn.execute("SELECT COUNT(*) FROM filter_postings").fetchone()[0] < before
     names = conn.execute("SELECT COUNT(*) FROM key_names WHERE value = ?", (learner,))
     assert names.fetchone()[0] == 0
     assert _ids(sq, agent=learner) == []

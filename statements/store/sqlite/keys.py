@@ -3,20 +3,23 @@ clauses, and the migration of version-0 stores (text ``statement_keys``).
 
 See :mod:`statements.store.sqlite.schema` for the tables: a statement's rows are in
 ``key_tail`` while its ``seq`` is above ``key_split.seq``, in ``key_rows`` once
-:func:`merge_tail` moved them. Every function here runs on a connection the caller holds (inside
-its write transaction for the writers).
+:func:`merge_tail` moved them; registrations, never interned, likewise in ``reg_tail`` then
+``reg_rows`` (bucketed by :func:`reg_bucket`). Every function here runs on a connection the
+caller holds (inside its write transaction for the writers).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from statements.indexing import KIND_BITS, packed_keys, statement_keys
 from statements.store.base import StatementRecord
-from statements.store.sqlite.schema import STORE_VERSION
+from statements.store.sqlite.schema import KEY_EPOCH_TRIGGER, STORE_VERSION
 
 CHUNK = 500
 _UPSERT = " ON CONFLICT (kid, seq) DO UPDATE SET flags = flags | excluded.flags"
@@ -26,6 +29,29 @@ _TAIL_UPSERT = " ON CONFLICT (seq, kid) DO UPDATE SET flags = flags | excluded.f
 #: part of a filtered query dearer (it scans the tail in ``seq`` order): at 4,096 statements
 #: (about 25,000 rows, 100 pages) that scan stays near a millisecond.
 TAIL_STATEMENTS = 4096
+#: The registration family of :data:`statements.indexing.KIND_BITS` (postings in ``reg_*``).
+REG_FAMILY = KIND_BITS["registration"][0]
+#: Buckets of ``reg_rows``. More makes a move dirty more pages (one per bucket it touches);
+#: fewer makes a registration filter scan more postings (1/1024 of them: about 10,000 rows of
+#: 50 bytes at 10M statements). Part of the stored layout: changing it needs a migration.
+REG_BUCKETS = 1024
+
+
+def reg_bucket(value: str) -> int:
+    """The ``reg_rows`` bucket of a (lower-cased) registration: CRC-32 of its UTF-8, mod 1024.
+
+    Stable across processes and versions (not Python's salted ``hash``), and spread evenly
+    whatever the UUID version (v1 and v7 UUIDs share long runs of digits).
+    """
+    return zlib.crc32(value.encode("utf-8")) & (REG_BUCKETS - 1)
+
+
+def _split_regs(
+    packed: Mapping[tuple[int, str], int],
+) -> tuple[dict[tuple[int, str], int], list[str]]:
+    """(interned keys with their flags, registration values) of packed keys."""
+    keys = {pair: flags for pair, flags in packed.items() if pair[0] != REG_FAMILY}
+    return keys, [value for family, value in packed if family == REG_FAMILY]
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -130,14 +156,23 @@ def write_keys(
 
     Returns the ids used (for :meth:`KidCache.commit` once the transaction commits).
     """
-    packed = [packed_keys(rec.keys) for rec in records]
-    ids = intern(conn, {pair for keys in packed for pair in keys}, known)
+    split = [_split_regs(packed_keys(rec.keys)) for rec in records]
+    ids = intern(conn, {pair for keys, _regs in split for pair in keys}, known)
     rows = [
         (ids[pair], rec.seq, flags)
-        for rec, keys in zip(records, packed, strict=True)
+        for rec, (keys, _regs) in zip(records, split, strict=True)
         for pair, flags in keys.items()
     ]
     conn.executemany("INSERT INTO key_tail (kid, seq, flags) VALUES (?, ?, ?)", rows)
+    regs = [
+        (rec.seq, value)
+        for rec, (_keys, values) in zip(records, split, strict=True)
+        for value in values
+    ]
+    if regs:
+        conn.executemany(
+            "INSERT INTO reg_tail (seq, value) VALUES (?, ?) ON CONFLICT DO NOTHING", regs
+        )
     return ids
 
 
@@ -154,7 +189,8 @@ def merge_tail(conn: sqlite3.Connection, top_seq: int, tail: int = TAIL_STATEMEN
     ``top_seq``, the newest stored ``seq``); True when it moved. Inside the write transaction.
 
     The rows go in sorted by (kid, seq), so each key range takes all its new rows at once: one
-    page write per range instead of one per row.
+    page write per range instead of one per row; registrations go to the ends of their
+    ``reg_rows`` buckets the same way.
     """
     split = split_seq(conn)
     if top_seq - split < max(tail, 1):
@@ -167,6 +203,13 @@ def merge_tail(conn: sqlite3.Connection, top_seq: int, tail: int = TAIL_STATEMEN
         (top_seq,),
     )
     conn.execute("DELETE FROM key_tail WHERE seq <= ?", (top_seq,))
+    regs = conn.execute("SELECT seq, value FROM reg_tail WHERE seq <= ?", (top_seq,)).fetchall()
+    if regs:
+        conn.executemany(
+            "INSERT INTO reg_rows (bucket, seq, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            sorted((reg_bucket(value), seq, value) for seq, value in regs),
+        )
+        conn.execute("DELETE FROM reg_tail WHERE seq <= ?", (top_seq,))
     conn.execute("UPDATE key_split SET seq = ?", (top_seq,))
     return True
 
@@ -197,8 +240,8 @@ def add_keys(
 ) -> None:
     """OR ``keys`` into the key rows of every statement in ``seqs`` (in ``key_rows`` or in
     ``key_tail``, by the split)."""
-    packed = packed_keys(keys)
-    if not packed or not seqs:
+    packed, regs = _split_regs(packed_keys(keys))
+    if not (packed or regs) or not seqs:
         return
     ids = intern(conn, set(packed))
     split = split_seq(conn)
@@ -213,6 +256,17 @@ def add_keys(
             conn.executemany(
                 f"INSERT INTO {table} (kid, seq, flags) VALUES (?, ?, ?)" + upsert, rows
             )
+    moved = [(reg_bucket(v), seq, v) for seq in seqs if seq <= split for v in regs]
+    tail = [(seq, v) for seq in seqs if seq > split for v in regs]
+    if moved:
+        conn.executemany(
+            "INSERT INTO reg_rows (bucket, seq, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            moved,
+        )
+    if tail:
+        conn.executemany(
+            "INSERT INTO reg_tail (seq, value) VALUES (?, ?) ON CONFLICT DO NOTHING", tail
+        )
 
 
 def copy_from_target(conn: sqlite3.Connection, to_seq: int, target_id: str) -> None:
@@ -242,15 +296,70 @@ def propagate(conn: sqlite3.Connection, target_id: str, target_seq: int) -> None
 def delete_keys(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
     """Delete the key rows of these statements (call before deleting the statements)."""
     rows: list[tuple[int, int]] = []
+    regs: list[tuple[int, str]] = []
     for sid in ids:
         found = conn.execute("SELECT seq FROM statements WHERE id = ?", (sid,)).fetchone()
         if found is None:
             continue
-        packed = packed_keys(chain_keys(conn, sid))
+        packed, values = _split_regs(packed_keys(chain_keys(conn, sid)))
         kids = lookup(conn, packed)
         rows += [(kid, int(found[0])) for kid in kids.values()]
+        regs += [(int(found[0]), value) for value in values]
     conn.executemany("DELETE FROM key_rows WHERE kid = ? AND seq = ?", rows)
     conn.executemany("DELETE FROM key_tail WHERE kid = ? AND seq = ?", rows)
+    conn.executemany(
+        "DELETE FROM reg_rows WHERE bucket = ? AND seq = ? AND value = ?",
+        [(reg_bucket(value), seq, value) for seq, value in regs],
+    )
+    conn.executemany("DELETE FROM reg_tail WHERE seq = ? AND value = ?", regs)
+
+
+@dataclass(frozen=True)
+class KeyFilter:
+    """One filter of a statement query on the posting tables: an interned key (``kid`` with
+    its flag ``bit``) or, when ``registration`` is set, a registration (``kid`` unused)."""
+
+    kid: int
+    bit: int
+    registration: str | None = None
+
+    def driving(self, tail: bool) -> tuple[str, str, list[Any]]:
+        """(table, condition on alias ``k``, parameters) when this filter's postings drive the
+        query, on the tail side or the moved side."""
+        if self.registration is None:
+            table = "key_tail" if tail else "key_rows"
+            return table, "k.kid = ? AND k.flags & ?", [self.kid, self.bit]
+        if tail:
+            return "reg_tail", "k.value = ?", [self.registration]
+        bucket = reg_bucket(self.registration)
+        return "reg_rows", "k.bucket = ? AND k.value = ?", [bucket, self.registration]
+
+    def exists(self, tail: bool) -> tuple[str, list[Any]]:
+        """(condition on ``s.seq``, parameters) when another filter drives the query."""
+        if self.registration is None:
+            table = "key_tail" if tail else "key_rows"
+            sql = (
+                f"EXISTS (SELECT 1 FROM {table} x WHERE x.kid = ? AND x.seq = s.seq"
+                " AND x.flags & ?)"
+            )
+            return sql, [self.kid, self.bit]
+        if tail:
+            sql = "EXISTS (SELECT 1 FROM reg_tail x WHERE x.seq = s.seq AND x.value = ?)"
+            return sql, [self.registration]
+        sql = (
+            "EXISTS (SELECT 1 FROM reg_rows x WHERE x.bucket = ? AND x.seq = s.seq AND x.value = ?)"
+        )
+        return sql, [reg_bucket(self.registration), self.registration]
+
+
+def filter_of(conn: sqlite3.Connection, kind: str, value: str) -> KeyFilter | None:
+    """The :class:`KeyFilter` of a query filter (kind, value); None when no statement can match
+    (a value never interned)."""
+    family, bit = KIND_BITS[kind]
+    if family == REG_FAMILY:
+        return KeyFilter(0, bit, value)
+    kid, bit = kid_of(conn, kind, value)
+    return None if kid is None else KeyFilter(kid, bit)
 
 
 def kid_of(conn: sqlite3.Connection, kind: str, value: str) -> tuple[int | None, int]:
@@ -298,7 +407,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     Version 0 kept text rows ``statement_keys (kind, value, seq)``: their values are interned
     and their rows folded to one per (kid, seq), then the table is dropped. Versions 0 and 1
     hold every key row in ``key_rows``, so their split is the newest ``seq`` (0 for a new
-    store). Idempotent.
+    store). Versions 0 to 2 interned registrations: their postings move to ``reg_rows`` and
+    ``reg_tail``. Idempotent.
     """
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version >= STORE_VERSION:
@@ -322,4 +432,35 @@ def migrate(conn: sqlite3.Connection) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO key_split (one, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM statements"
     )
+    _unintern_registrations(conn)
     conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
+
+
+def _unintern_registrations(conn: sqlite3.Connection) -> None:
+    """Version 3: move interned registration postings to ``reg_rows``/``reg_tail`` (by the
+    split) and forget their ``key_names`` rows (one ``key_epoch`` bump for all of them)."""
+    split = split_seq(conn)
+    for table in ("key_rows", "key_tail"):
+        found = conn.execute(
+            f"SELECT k.seq, n.value FROM {table} k JOIN key_names n ON n.kid = k.kid"
+            " WHERE n.family = ?",
+            (REG_FAMILY,),
+        )
+        while chunk := found.fetchmany(50_000):
+            conn.executemany(
+                "INSERT INTO reg_rows (bucket, seq, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                sorted((reg_bucket(v), seq, v) for seq, v in chunk if seq <= split),
+            )
+            conn.executemany(
+                "INSERT INTO reg_tail (seq, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(seq, v) for seq, v in chunk if seq > split],
+            )
+        conn.execute(
+            f"DELETE FROM {table} WHERE kid IN (SELECT kid FROM key_names WHERE family = ?)",
+            (REG_FAMILY,),
+        )
+    if conn.execute("SELECT 1 FROM key_names WHERE family = ? LIMIT 1", (REG_FAMILY,)).fetchone():
+        conn.execute("DROP TRIGGER IF EXISTS key_names_forgotten")
+        conn.execute("DELETE FROM key_names WHERE family = ?", (REG_FAMILY,))
+        conn.execute(KEY_EPOCH_TRIGGER)
+        conn.execute("INSERT INTO key_epoch (n) VALUES (NULL)")

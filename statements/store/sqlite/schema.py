@@ -19,14 +19,28 @@ bodies of its chain (:func:`statements.store.sqlite.keys.chain_keys`). ``PRAGMA 
 is :data:`STORE_VERSION`; version 0 stores (text ``statement_keys``) and version 1 stores (no
 ``key_tail``: every row in ``key_rows``, so the split is their newest ``seq``) are migrated by
 ``init``.
+Registrations (family 3) are not interned: nearly every one is new (one per attempt), and an
+interned value costs a random ``key_names`` index page per statement. Their postings are
+``reg_tail (seq, value)`` above the split (appended, like ``key_tail``) and ``reg_rows (bucket,
+seq, value)`` at or below it, clustered on one of :data:`statements.store.sqlite.keys.REG_BUCKETS`
+buckets of a CRC-32 of the value: a move appends a few rows to the end of each bucket (about
+one page each) instead of one random page per registration, and a registration filter scans its
+bucket's range (1/1024 of the postings) in ``seq`` order, comparing the value exactly.
+``filter_postings`` is every posting as (family, value, seq, flags), for readers and tests that
+need all of them.
 ``key_epoch`` gains a row whenever a ``key_names`` row is deleted (a trigger): the statement
 writer's per-process cache of interned ids (:class:`statements.store.sqlite.keys.KidCache`) is
 valid while ``MAX(n)`` has not moved.
 """
 
-STORE_VERSION = 2
+STORE_VERSION = 3
 
-SCHEMA = """
+#: The trigger that bumps ``key_epoch`` (also dropped and recreated around the version-3
+#: migration, which deletes every interned registration at once).
+KEY_EPOCH_TRIGGER = """CREATE TRIGGER IF NOT EXISTS key_names_forgotten AFTER DELETE ON key_names
+BEGIN INSERT INTO key_epoch (n) VALUES (NULL); END"""
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS statements (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -50,8 +64,7 @@ CREATE TABLE IF NOT EXISTS key_names (
 -- One row per key_names deletion (erasure): a writer that caches interned ids drops its cache
 -- when MAX(n) moved, so it never writes a key row under a forgotten (or reused) kid.
 CREATE TABLE IF NOT EXISTS key_epoch (n INTEGER PRIMARY KEY);
-CREATE TRIGGER IF NOT EXISTS key_names_forgotten AFTER DELETE ON key_names
-BEGIN INSERT INTO key_epoch (n) VALUES (NULL); END;
+{KEY_EPOCH_TRIGGER};
 CREATE TABLE IF NOT EXISTS key_rows (
     kid INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -72,6 +85,22 @@ CREATE TABLE IF NOT EXISTS key_split (
 );
 CREATE VIEW IF NOT EXISTS key_postings AS
     SELECT kid, seq, flags FROM key_rows UNION ALL SELECT kid, seq, flags FROM key_tail;
+-- Registration postings (not interned): reg_rows at or below key_split.seq, reg_tail above it.
+CREATE TABLE IF NOT EXISTS reg_rows (
+    bucket INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (bucket, seq, value)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reg_tail (
+    seq INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (seq, value)
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS filter_postings AS
+    SELECT n.family, n.value, k.seq, k.flags FROM key_postings k JOIN key_names n USING (kid)
+    UNION ALL SELECT 3, value, seq, 1 FROM reg_rows
+    UNION ALL SELECT 3, value, seq, 1 FROM reg_tail;
 CREATE TABLE IF NOT EXISTS attachments (
     sha2 TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,

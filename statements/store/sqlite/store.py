@@ -236,27 +236,27 @@ class SQLiteStore(
     def _page_rows_in(
         self, conn: sqlite3.Connection, query: StatementQuery, columns: str
     ) -> tuple[list[Any], int, int | None]:
-        keys = [sqlite_keys.kid_of(conn, k, v) for k, v in query.filters()]
+        found = [sqlite_keys.filter_of(conn, k, v) for k, v in query.filters()]
         lo, hi = self._seq_bounds(query)
         limit = max(query.limit, 1)
-        if any(kid is None for kid, _bit in keys):
+        filters = [f for f in found if f is not None]
+        if len(filters) < len(found):
             return [], limit, hi
-        interned = [(int(k or 0), b) for k, b in keys]
-        if not interned:
-            sql, params = self._query_sql(query, interned, lo, hi, columns)
+        if not filters:
+            sql, params = self._query_sql(query, filters, lo, hi, columns)
             return conn.execute(sql, [*params, limit + 1]).fetchall(), limit, hi
         split = sqlite_keys.split_seq(conn)
         parts = [
-            ("key_rows", lo, split if hi is None else min(hi, split)),
-            ("key_tail", split if lo is None else max(lo, split), hi),
+            (False, lo, split if hi is None else min(hi, split)),
+            (True, split if lo is None else max(lo, split), hi),
         ]
         if not query.ascending:
             parts.reverse()
         rows: list[Any] = []
-        for table, part_lo, part_hi in parts:
+        for tail, part_lo, part_hi in parts:
             if part_lo is not None and part_hi is not None and part_hi <= part_lo:
                 continue
-            sql, params = self._query_sql(query, interned, part_lo, part_hi, columns, table)
+            sql, params = self._query_sql(query, filters, part_lo, part_hi, columns, tail)
             rows += conn.execute(sql, [*params, limit + 1 - len(rows)]).fetchall()
             if len(rows) > limit:
                 break
@@ -265,28 +265,27 @@ class SQLiteStore(
     @staticmethod
     def _query_sql(
         query: StatementQuery,
-        keys: list[tuple[int, int]],
+        filters: list[sqlite_keys.KeyFilter],
         lo: int | None,
         hi: int | None,
         columns: str = _COLS,
-        table: str = "key_rows",
+        tail: bool = False,
     ) -> tuple[str, list[Any]]:
-        """SQL and parameters (all but LIMIT) of a statement query over interned keys, reading
-        the key rows of ``table`` (``key_rows`` or ``key_tail``)."""
+        """SQL and parameters (all but LIMIT) of a statement query over the posting tables of
+        one side of the split (the tail when ``tail``): the first filter's postings drive it,
+        the others are EXISTS probes."""
         where = ["s.voided = 0"]
         params: list[Any] = []
         source, order_col = "statements s", "s.seq"
-        if keys:
+        if filters:
+            table, first, params = filters[0].driving(tail)
             source = f"{table} k JOIN statements s ON s.seq = k.seq"
-            where[:0] = ["k.kid = ?", "k.flags & ?"]
-            params += list(keys[0])
+            where[:0] = [first]
             order_col = "k.seq"
-            for kid, bit in keys[1:]:
-                where.append(
-                    f"EXISTS (SELECT 1 FROM {table} x WHERE x.kid = ? AND x.seq = s.seq"
-                    " AND x.flags & ?)"
-                )
-                params += [kid, bit]
+            for other in filters[1:]:
+                sql, more = other.exists(tail)
+                where.append(sql)
+                params += more
         if lo is not None:
             where.append(f"{order_col} > ?")
             params.append(lo)
