@@ -165,9 +165,7 @@ def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path
 def _downgrade(path: Path) -> None:
     """Rewrite a store into the version-0 layout: text rows in ``statement_keys``."""
     conn = sqlite3.connect(path, isolation_level=None)
-    rows = conn.execute(
-        "SELECT family, value, seq, flags FROM filter_postings"
-    ).fetchall()
+    rows = conn.execute("SELECT family, value, seq, flags FROM filter_postings").fetchall()
     conn.executescript(
         "DROP VIEW filter_postings; DROP TABLE reg_rows; DROP TABLE reg_tail;"
         "DROP VIEW key_postings; DROP TABLE key_rows; DROP TABLE key_tail; DROP TABLE key_split;"
