@@ -315,3 +315,28 @@ def test_known_keys_cost_no_lookup_and_new_ones_are_inserted_once(sq: SQLiteStor
     other.insert([_by(3, "w", 3)], [])
     sq.insert([_by(4, "w", 4)], [])
     assert _ids(sq, agent=_key("w")) == [stmt(4)["id"], stmt(3)["id"]]
+
+
+def test_known_agents_and_unchanged_activities_take_no_write_lock(sq: SQLiteStore) -> None:
+    agent = {"mbox": "mailto:ann@example.org", "name": "Ann"}
+    activity = {"id": "http://example.org/a", "definition": {"name": {"en-US": "A"}}}
+    sq.record_agents([agent])
+    sq.upsert_activity_definitions([activity], may_define=True)
+    seen: list[str] = []
+    conn = sq._conn()
+    conn.set_trace_callback(seen.append)
+    try:
+        sq.record_agents([agent, {"mbox": "mailto:ann@example.org"}])
+        sq.upsert_activity_definitions([activity], may_define=True)
+        assert not [s for s in seen if s.startswith("BEGIN")]
+        sq.record_agents([{**agent, "name": "Ann B."}])  # a new name for a known agent
+        sq.upsert_activity_definitions(
+            [{**activity, "definition": {"name": {"en-US": "A2"}}}], may_define=True
+        )
+    finally:
+        conn.set_trace_callback(None)
+    assert len([s for s in seen if s.startswith("BEGIN")]) == 2
+    person = sq.get_agent_person(str(agent_key({"mbox": "mailto:ann@example.org"})))
+    assert person is not None and person["name"] == ["Ann", "Ann B."]
+    stored = sq._conn().execute("SELECT body FROM activities").fetchone()[0]
+    assert '"A2"' in stored

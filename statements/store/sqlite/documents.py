@@ -234,13 +234,26 @@ class SQLiteDocuments:
         rows = self._doc_rows("SELECT body FROM activities WHERE id = ?", (activity_id,))
         return dict(json.loads(rows[0][0])) if rows else None
 
+    def _doc_read(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``read`` on this thread's connection, outside any write transaction."""
+        try:
+            return read(self._conn())
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"store read failed: {exc}") from exc
+
     def upsert_activity_definitions(
         self, activities: Sequence[dict[str, Any]], may_define: bool
     ) -> None:
-        """Fold the Activities into the canonical ones (first wins unless ``may_define``)."""
+        """Fold the Activities into the canonical ones (first wins unless ``may_define``).
 
-        def work(conn: sqlite3.Connection) -> None:
+        What would change is worked out first on a plain read: Activities that change
+        nothing (the usual case) never take the write lock. The write works it out again
+        under the lock, against the canonical bodies as they are then.
+        """
+
+        def changes(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
             seen: dict[str, dict[str, Any] | None] = {}
+            changed: dict[str, dict[str, Any]] = {}
             for activity in activities:
                 aid = activity.get("id")
                 if not isinstance(aid, str):
@@ -251,19 +264,29 @@ class SQLiteDocuments:
                     ).fetchone()
                     seen[aid] = json.loads(row[0]) if row else None
                 merged = merge_activity(seen[aid], activity, may_define)
-                if merged is None:
-                    continue
-                seen[aid] = merged
+                if merged is not None:
+                    seen[aid] = changed[aid] = merged
+            return changed
+
+        def work(conn: sqlite3.Connection) -> None:
+            for aid, merged in changes(conn).items():
                 conn.execute(
                     "INSERT OR REPLACE INTO activities (id, body) VALUES (?, ?)",
                     (aid, json.dumps(merged, ensure_ascii=False, separators=(",", ":"))),
                 )
 
-        if activities:
+        if not activities:
+            return
+        pending: dict[str, dict[str, Any]] = self._doc_read(changes)
+        if pending:
             self._doc_write(work)
 
     def record_agents(self, agents: Sequence[dict[str, Any]]) -> None:
-        """Remember each identified agent's IFI and name."""
+        """Remember each identified agent's IFI and name.
+
+        Agents (and names) already stored are found on a plain read first: a batch of known
+        agents never takes the write lock.
+        """
         rows = []
         for agent in agents:
             key = ifi_key(agent)
@@ -272,6 +295,31 @@ class SQLiteDocuments:
                 rows.append((key, ifi_of(agent), name if isinstance(name, str) else None))
         if not rows:
             return
+
+        def unknown(conn: sqlite3.Connection) -> bool:
+            keys = sorted({key for key, _ifi, _name in rows})
+            stored: set[str] = set()
+            named: set[tuple[str, str]] = set()
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                stored.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT agent_key FROM agents WHERE agent_key IN ({marks})", chunk
+                    )
+                )
+                named.update(
+                    (r[0], r[1])
+                    for r in conn.execute(
+                        f"SELECT agent_key, name FROM agent_names WHERE agent_key IN ({marks})",
+                        chunk,
+                    )
+                )
+            return any(
+                key not in stored or (name is not None and (key, name) not in named)
+                for key, _ifi, name in rows
+            )
 
         def work(conn: sqlite3.Connection) -> None:
             for key, ifi, name in rows:
@@ -285,7 +333,8 @@ class SQLiteDocuments:
                         (key, name),
                     )
 
-        self._doc_write(work)
+        if self._doc_read(unknown):
+            self._doc_write(work)
 
     def get_agent_person(self, agent_key: str) -> dict[str, Any] | None:
         """The Person for the IFI key: its IFI and every name seen with it; None if unknown."""
