@@ -87,14 +87,13 @@ def collect(statements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
     return activities, agents
 
 
-def _fingerprint(prefix: bytes, item: dict[str, Any]) -> str:
+def _fingerprint(prefix: bytes, item: dict[str, Any]) -> bytes:
     """``prefix`` + the item as canonical JSON (sorted keys): equal items, equal prints."""
     try:
-        text = orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+        return prefix + orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # an integer beyond 64 bits: the slower encoder has no such limit
         text = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
-        return "j" + (prefix + text).decode()
-    return (prefix + text).decode()
+        return b"j" + prefix + text
 
 
 class LearnedCache:
@@ -105,24 +104,25 @@ class LearnedCache:
     """
 
     def __init__(self, limit: int = 100_000) -> None:
-        self._seen: set[str] = set()
+        self._seen: set[bytes] = set()
         self._limit = limit
 
     def fresh(
         self, items: list[dict[str, Any]], salt: str
-    ) -> tuple[list[dict[str, Any]], list[str]]:
+    ) -> tuple[list[dict[str, Any]], list[bytes]]:
         """The items not seen before (first occurrence each) and their fingerprints."""
         out: list[dict[str, Any]] = []
-        prints: dict[str, None] = {}
+        prints: dict[bytes, None] = {}
         prefix = salt.encode()
+        seen = self._seen
         for item in items:
             mark = _fingerprint(prefix, item)
-            if mark not in self._seen and mark not in prints:
+            if mark not in seen and mark not in prints:
                 out.append(item)
                 prints[mark] = None
         return out, list(prints)
 
-    def remember(self, prints: list[str]) -> None:
+    def remember(self, prints: list[bytes]) -> None:
         """Mark fingerprints as written."""
         if len(self._seen) + len(prints) > self._limit:
             self._seen.clear()

@@ -7,7 +7,7 @@ referring statement, so that a statement targeting a matching statement matches 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from statements.ifi import agent_key
@@ -27,71 +27,103 @@ KIND_BITS: dict[str, tuple[int, int]] = {
 }
 
 
-def _agents(obj: Any) -> Iterable[str]:
+def _agents(obj: Any) -> list[str]:
     """IFI keys of an Agent or Group and, for a Group, of its members."""
     if not isinstance(obj, dict):
-        return
+        return []
     key = agent_key(obj)
-    if key is not None:
-        yield key
-    for member in obj.get("member") or []:
-        member_key = agent_key(member) if isinstance(member, dict) else None
-        if member_key is not None:
-            yield member_key
+    keys = [] if key is None else [key]
+    members = obj.get("member")
+    if members:
+        for member in members:
+            member_key = agent_key(member) if isinstance(member, dict) else None
+            if member_key is not None:
+                keys.append(member_key)
+    return keys
 
 
-def _context_activities(context: dict[str, Any]) -> Iterable[str]:
-    for kind in ("parent", "grouping", "category", "other"):
-        value = (context.get("contextActivities") or {}).get(kind)
-        items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
-        for activity in items:
+_CONTEXT_KINDS = ("parent", "grouping", "category", "other")
+
+
+def _context_activities(context: dict[str, Any]) -> list[str]:
+    found = context.get("contextActivities")
+    if not found:
+        return []
+    ids = []
+    for kind in _CONTEXT_KINDS:
+        value = found.get(kind)
+        if value is None:
+            continue
+        for activity in value if isinstance(value, list) else [value]:
             if isinstance(activity, dict) and isinstance(activity.get("id"), str):
-                yield activity["id"]
+                ids.append(activity["id"])
+    return ids
 
 
-def _walk(statement: dict[str, Any], keys: set[tuple[str, str]], top: bool) -> None:
-    actor = statement.get("actor")
+def _walk(
+    statement: dict[str, Any],
+    keys: set[tuple[str, str]],
+    top: bool,
+    authority_keys: Sequence[str] | None = None,
+) -> None:
+    actor_keys = _agents(statement.get("actor"))
     obj = statement.get("object") or {}
     obj_type = obj.get("objectType", "Activity")
     context = statement.get("context") or {}
+    object_keys = _agents(obj) if obj_type in ("Agent", "Group") else []
+    activity = obj.get("id") if obj_type == "Activity" else None
+    if not isinstance(activity, str):
+        activity = None
     if top:
-        for key in _agents(actor):
+        for key in actor_keys:
             keys.add(("agent", key))
-        if obj_type in ("Agent", "Group"):
-            for key in _agents(obj):
-                keys.add(("agent", key))
+        for key in object_keys:
+            keys.add(("agent", key))
         verb = (statement.get("verb") or {}).get("id")
         if isinstance(verb, str):
             keys.add(("verb", verb))
-        if obj_type == "Activity" and isinstance(obj.get("id"), str):
-            keys.add(("activity", obj["id"]))
-        if isinstance(context.get("registration"), str):
-            keys.add(("registration", context["registration"].lower()))
-    related = [actor, statement.get("authority"), context.get("instructor"), context.get("team")]
-    if obj_type in ("Agent", "Group"):
-        related.append(obj)
+        if activity is not None:
+            keys.add(("activity", activity))
+        registration = context.get("registration")
+        if isinstance(registration, str):
+            keys.add(("registration", registration.lower()))
+    related = actor_keys + object_keys
+    related += _agents(statement.get("authority")) if authority_keys is None else authority_keys
+    for role in ("instructor", "team"):
+        if context.get(role) is not None:
+            related += _agents(context[role])
     for ctx_agent in context.get("contextAgents") or []:
         if isinstance(ctx_agent, dict):
-            related.append(ctx_agent.get("agent"))
+            related += _agents(ctx_agent.get("agent"))
     for ctx_group in context.get("contextGroups") or []:
         if isinstance(ctx_group, dict):
-            related.append(ctx_group.get("group"))
-    for agent in related:
-        for key in _agents(agent):
-            keys.add(("related_agent", key))
-    if obj_type == "Activity" and isinstance(obj.get("id"), str):
-        keys.add(("related_activity", obj["id"]))
+            related += _agents(ctx_group.get("group"))
+    for key in related:
+        keys.add(("related_agent", key))
+    if activity is not None:
+        keys.add(("related_activity", activity))
     for activity_id in _context_activities(context):
         keys.add(("related_activity", activity_id))
     if obj_type == "SubStatement":
         _walk(obj, keys, top=False)
 
 
-def statement_keys(statement: dict[str, Any]) -> frozenset[tuple[str, str]]:
-    """Every (kind, value) filter key of a (validated) statement."""
+def statement_keys(
+    statement: dict[str, Any], authority_keys: Sequence[str] | None = None
+) -> frozenset[tuple[str, str]]:
+    """Every (kind, value) filter key of a (validated) statement.
+
+    ``authority_keys`` is :func:`agent_keys` of the statement's ``authority`` when the caller
+    already has it (the same authority for a whole batch).
+    """
     keys: set[tuple[str, str]] = set()
-    _walk(statement, keys, top=True)
+    _walk(statement, keys, top=True, authority_keys=authority_keys)
     return frozenset(keys)
+
+
+def agent_keys(agent: Any) -> list[str]:
+    """IFI keys of an Agent or Group and of a Group's members (what ``related_agent`` holds)."""
+    return _agents(agent)
 
 
 def packed_keys(keys: Iterable[tuple[str, str]]) -> dict[tuple[int, str], int]:

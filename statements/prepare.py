@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from statements.ifi import agent_key
-from statements.indexing import ref_target, statement_keys, voided_target
+from statements.indexing import agent_keys, ref_target, statement_keys, voided_target
 from statements.store.base import StatementRecord
 from statements.timefmt import format_us
 
@@ -26,6 +26,7 @@ class BatchContext:
 
     authority: dict[str, Any]
     authority_key: str | None
+    authority_keys: tuple[str, ...]  # its related_agent keys (statements.indexing.agent_keys)
     stored: str
     now_us: int
     default_version: str
@@ -36,6 +37,7 @@ class BatchContext:
         return cls(
             authority=authority,
             authority_key=agent_key(authority),
+            authority_keys=tuple(agent_keys(authority)),
             stored=format_us(now_us),
             now_us=now_us,
             default_version=DEFAULT_STATEMENT_VERSION.get(api_version, "1.0.0"),
@@ -85,7 +87,7 @@ def prepare_in(
         id=body["id"],
         body=body,
         stored_us=batch.now_us,
-        keys=statement_keys(body),
+        keys=statement_keys(body, batch.authority_keys),
         ref_target=ref_target(body),
         voids=voided_target(body),
         authority_key=batch.authority_key,

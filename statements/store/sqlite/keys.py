@@ -157,19 +157,24 @@ def write_keys(
 
     Returns the ids used (for :meth:`KidCache.commit` once the transaction commits).
     """
-    split = [_split_regs(packed_keys(rec.keys)) for rec in records]
-    ids = intern(conn, {pair for keys, _regs in split for pair in keys}, known)
+    packed: list[dict[tuple[int, str], int]] = []
+    regs: list[tuple[int, str]] = []
+    for rec in records:
+        own: dict[tuple[int, str], int] = {}
+        for kind, value in rec.keys:
+            family, bit = KIND_BITS[kind]
+            if family == REG_FAMILY:
+                regs.append((rec.seq, value))
+            else:
+                own[(family, value)] = own.get((family, value), 0) | bit
+        packed.append(own)
+    ids = intern(conn, {pair for own in packed for pair in own}, known)
     rows = [
         (ids[pair], rec.seq, flags)
-        for rec, (keys, _regs) in zip(records, split, strict=True)
-        for pair, flags in keys.items()
+        for rec, own in zip(records, packed, strict=True)
+        for pair, flags in own.items()
     ]
     conn.executemany("INSERT INTO key_tail (kid, seq, flags) VALUES (?, ?, ?)", rows)
-    regs = [
-        (rec.seq, value)
-        for rec, (_keys, values) in zip(records, split, strict=True)
-        for value in values
-    ]
     if regs:
         conn.executemany(
             "INSERT INTO reg_tail (seq, value) VALUES (?, ?) ON CONFLICT DO NOTHING", regs
