@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from lrs.learning import LearnedCache, collect
 from statements.prepare import prepare
 from statements.query import StatementQuery
 from statements.store.base import StatementRecord
@@ -140,11 +141,13 @@ def prefill(
     if processes is None:
         processes = max(1, (os.cpu_count() or 2) - 1)
     pending: list[StatementRecord] = []
+    learned = LearnedCache()
 
     def write(records: list[StatementRecord]) -> None:
         pending.extend(records)
         if len(pending) >= per_transaction * PREFILL_CHUNK:
             store.insert(pending, [])
+            learn(store, learned, pending)
             pending.clear()
 
     if processes == 0:
@@ -162,7 +165,24 @@ def prefill(
                 write(window.popleft().result())
     if pending:
         store.insert(pending, [])
+        learn(store, learned, pending)
     return total / max(time.perf_counter() - started, 1e-9)
+
+
+def learn(store: SQLiteStore, learned: LearnedCache, records: list[StatementRecord]) -> None:
+    """What the API learns after storing a batch (:func:`lrs.learning.learn_from_statements`,
+    with the bench credential's ``define`` scope), so that a prefilled store knows its Agents
+    and Activities as one fed through the API would: otherwise the first posts of a run
+    record every agent of the prefill, one write transaction per batch."""
+    activities, agents = collect([r.body for r in records])
+    new_activities, activity_prints = learned.fresh(activities, "a1")
+    new_agents, agent_prints = learned.fresh(agents, "g")
+    if new_activities:
+        store.upsert_activity_definitions(new_activities, may_define=True)
+        learned.remember(activity_prints)
+    if new_agents:
+        store.record_agents(new_agents)
+        learned.remember(agent_prints)
 
 
 def prefill_store(path: Path, seed: int, total: int, clock_start: int = START_US) -> float:

@@ -24,9 +24,13 @@ def _rows(path: Path) -> list[tuple[object, ...]]:
         keys = conn.execute(
             "SELECT family, value, seq, flags FROM filter_postings ORDER BY seq, family, value"
         ).fetchall()
+        learned = conn.execute(
+            "SELECT 'agent', agent_key FROM agents UNION ALL SELECT 'activity', id FROM activities"
+            " ORDER BY 1, 2"
+        ).fetchall()
     finally:
         conn.close()
-    return [*statements, *keys]
+    return [*statements, *keys, *learned]
 
 
 def test_pool_and_inline_prefill_store_the_same(
@@ -43,6 +47,8 @@ def test_pool_and_inline_prefill_store_the_same(
         stores[processes] = _rows(tmp_path / f"p{processes}.db")
     assert stores[0] == stores[1]
     statements = [r for r in stores[0] if len(r) == 5]
+    learned = {r[0] for r in stores[0] if len(r) == 2}
+    assert learned == {"agent", "activity"}  # as if the statements had come through the API
     assert len(statements) == 130
     assert len({r[1] for r in statements}) == 130
     stored = [int(str(r[2])) for r in statements]
