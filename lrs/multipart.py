@@ -170,6 +170,8 @@ def check_parts(statements: Sequence[Mapping[str, Any]], parts: Sequence[Attachm
 
     All broken rules are reported together in one :class:`BadRequest`.
     """
+    if not parts and not any(_may_attach(statement) for statement in statements):
+        return  # the usual batch: nothing to match
     by_hash = {part.sha2.lower(): part for part in parts}
     errors = ErrorCollector()
     referenced: set[str] = set()
@@ -188,6 +190,14 @@ def check_parts(statements: Sequence[Mapping[str, Any]], parts: Sequence[Attachm
             errors.add(f"part[sha2={part.sha2}]", "excess_part", "this part matches no attachment")
     if errors.errors:
         raise BadRequest("the attachments do not match the multipart parts", errors.errors)
+
+
+def _may_attach(statement: Mapping[str, Any]) -> bool:
+    """Whether a statement or its SubStatement object has an ``attachments`` property."""
+    if "attachments" in statement:
+        return True
+    obj = statement.get("object")
+    return isinstance(obj, Mapping) and "attachments" in obj
 
 
 def _attachments(
