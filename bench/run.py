@@ -190,6 +190,8 @@ def lrs_section(args: argparse.Namespace, report: dict[str, Any]) -> None:
             "batch100": ingest(port, 1, args.reps, 100, 4, args.requests, pid),
             "single": ingest(port, 2, args.reps, 1, 4, args.requests * 10, pid),
         }
+    if args.data_root:
+        Path(args.data_root).mkdir(parents=True, exist_ok=True)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="lrs-bench-", dir=args.data_root))
     labels = [p for p in args.phases.split(",") if p]
     sizes = sorted(((getattr(args, p), p) for p in labels), key=lambda t: t[0])
