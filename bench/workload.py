@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from lrs.learning import LearnedCache, collect
+from lrs.learning import LearnedCache, learn
 from statements.prepare import prepare
 from statements.query import StatementQuery
 from statements.store.base import StatementRecord
@@ -118,6 +118,16 @@ def _chunk_args(
         yield seed, index, min(chunk, total - index * chunk), clock_start, floor_us, chunk
 
 
+def _insert(store: SQLiteStore, learned: LearnedCache, records: list[StatementRecord]) -> None:
+    """Insert a transaction's records, then learn their Agents and Activities as the API does
+    after each batch (:func:`lrs.learning.learn`, with the bench credential's ``define``
+    scope), so that a prefilled store knows them as one fed through the API would: otherwise
+    the first posts of a run record every agent of the prefill, one write transaction per
+    batch."""
+    store.insert(records, [])
+    learn(store, learned, [r.body for r in records], may_define=True)
+
+
 def prefill(
     store: SQLiteStore,
     seed: int,
@@ -146,8 +156,7 @@ def prefill(
     def write(records: list[StatementRecord]) -> None:
         pending.extend(records)
         if len(pending) >= per_transaction * PREFILL_CHUNK:
-            store.insert(pending, [])
-            learn(store, learned, pending)
+            _insert(store, learned, pending)
             pending.clear()
 
     if processes == 0:
@@ -164,25 +173,8 @@ def prefill(
             while window:
                 write(window.popleft().result())
     if pending:
-        store.insert(pending, [])
-        learn(store, learned, pending)
+        _insert(store, learned, pending)
     return total / max(time.perf_counter() - started, 1e-9)
-
-
-def learn(store: SQLiteStore, learned: LearnedCache, records: list[StatementRecord]) -> None:
-    """What the API learns after storing a batch (:func:`lrs.learning.learn_from_statements`,
-    with the bench credential's ``define`` scope), so that a prefilled store knows its Agents
-    and Activities as one fed through the API would: otherwise the first posts of a run
-    record every agent of the prefill, one write transaction per batch."""
-    activities, agents = collect([r.body for r in records])
-    new_activities, activity_prints = learned.fresh(activities, "a1")
-    new_agents, agent_prints = learned.fresh(agents, "g")
-    if new_activities:
-        store.upsert_activity_definitions(new_activities, may_define=True)
-        learned.remember(activity_prints)
-    if new_agents:
-        store.record_agents(new_agents)
-        learned.remember(agent_prints)
 
 
 def prefill_store(path: Path, seed: int, total: int, clock_start: int = START_US) -> float:

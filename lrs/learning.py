@@ -22,6 +22,7 @@ import orjson
 
 from lrs.extensions import services
 from statements.errors import StoreUnavailable
+from statements.store.base import ActivityAgentStore
 
 log = logging.getLogger(__name__)
 
@@ -129,19 +130,29 @@ class LearnedCache:
         self._seen.update(prints)
 
 
-def learn_from_statements(statements: list[dict[str, Any]], may_define: bool) -> None:
-    """Fold the statements' Activity definitions and agent names into the store."""
+def learn(
+    store: ActivityAgentStore,
+    cache: LearnedCache,
+    statements: list[dict[str, Any]],
+    may_define: bool,
+) -> None:
+    """Hand the statements' Activities and Agents that ``cache`` has not seen to ``store``
+    (definitions under ``may_define``), then remember them."""
     activities, agents = collect(statements)
-    svc = services()
-    cache: LearnedCache = svc.learned
     new_activities, activity_prints = cache.fresh(activities, f"a{int(may_define)}")
     new_agents, agent_prints = cache.fresh(agents, "g")
+    if new_activities:
+        store.upsert_activity_definitions(new_activities, may_define)
+        cache.remember(activity_prints)
+    if new_agents:
+        store.record_agents(new_agents)
+        cache.remember(agent_prints)
+
+
+def learn_from_statements(statements: list[dict[str, Any]], may_define: bool) -> None:
+    """Fold the statements' Activity definitions and agent names into the store."""
+    svc = services()
     try:
-        if new_activities:
-            svc.store.upsert_activity_definitions(new_activities, may_define)
-            cache.remember(activity_prints)
-        if new_agents:
-            svc.store.record_agents(new_agents)
-            cache.remember(agent_prints)
+        learn(svc.store, svc.learned, statements, may_define)
     except StoreUnavailable:
         log.warning("could not record activities/agents of %d statements", len(statements))

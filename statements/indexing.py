@@ -7,7 +7,7 @@ referring statement, so that a statement targeting a matching statement matches 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from statements.ifi import agent_key
@@ -27,8 +27,9 @@ KIND_BITS: dict[str, tuple[int, int]] = {
 }
 
 
-def _agents(obj: Any) -> list[str]:
-    """IFI keys of an Agent or Group and, for a Group, of its members."""
+def agent_keys(obj: Any) -> list[str]:
+    """IFI keys of an Agent or Group and, for a Group, of its members (what ``related_agent``
+    holds for it)."""
     if not isinstance(obj, dict):
         return []
     key = agent_key(obj)
@@ -66,11 +67,11 @@ def _walk(
     top: bool,
     authority_keys: Sequence[str] | None = None,
 ) -> None:
-    actor_keys = _agents(statement.get("actor"))
+    actor_keys = agent_keys(statement.get("actor"))
     obj = statement.get("object") or {}
     obj_type = obj.get("objectType", "Activity")
     context = statement.get("context") or {}
-    object_keys = _agents(obj) if obj_type in ("Agent", "Group") else []
+    object_keys = agent_keys(obj) if obj_type in ("Agent", "Group") else []
     activity = obj.get("id") if obj_type == "Activity" else None
     if not isinstance(activity, str):
         activity = None
@@ -88,16 +89,16 @@ def _walk(
         if isinstance(registration, str):
             keys.add(("registration", registration.lower()))
     related = actor_keys + object_keys
-    related += _agents(statement.get("authority")) if authority_keys is None else authority_keys
+    related += agent_keys(statement.get("authority")) if authority_keys is None else authority_keys
     for role in ("instructor", "team"):
         if context.get(role) is not None:
-            related += _agents(context[role])
+            related += agent_keys(context[role])
     for ctx_agent in context.get("contextAgents") or []:
         if isinstance(ctx_agent, dict):
-            related += _agents(ctx_agent.get("agent"))
+            related += agent_keys(ctx_agent.get("agent"))
     for ctx_group in context.get("contextGroups") or []:
         if isinstance(ctx_group, dict):
-            related += _agents(ctx_group.get("group"))
+            related += agent_keys(ctx_group.get("group"))
     for key in related:
         keys.add(("related_agent", key))
     if activity is not None:
@@ -119,20 +120,6 @@ def statement_keys(
     keys: set[tuple[str, str]] = set()
     _walk(statement, keys, top=True, authority_keys=authority_keys)
     return frozenset(keys)
-
-
-def agent_keys(agent: Any) -> list[str]:
-    """IFI keys of an Agent or Group and of a Group's members (what ``related_agent`` holds)."""
-    return _agents(agent)
-
-
-def packed_keys(keys: Iterable[tuple[str, str]]) -> dict[tuple[int, str], int]:
-    """Filter keys as {(family, value): flag bits} (see :data:`KIND_BITS`)."""
-    out: dict[tuple[int, str], int] = {}
-    for kind, value in keys:
-        family, bit = KIND_BITS[kind]
-        out[(family, value)] = out.get((family, value), 0) | bit
-    return out
 
 
 def ref_target(statement: dict[str, Any]) -> str | None:

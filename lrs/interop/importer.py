@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrs.learning import LearnedCache, collect
+from lrs.learning import LearnedCache, learn
 from lrs.multipart import check_parts
 from statements.errors import LRSError
 from statements.ingest import prepare_batch, store_batch
@@ -105,15 +105,7 @@ class Importer:
 
     def _learn(self, bodies: list[dict[str, Any]]) -> None:
         """Activities and Agents for their resources, as a POST without ``define`` would."""
-        activities, agents = collect(bodies)
-        new_activities, activity_prints = self.learned.fresh(activities, "a")
-        new_agents, agent_prints = self.learned.fresh(agents, "g")
-        if new_activities:
-            self.store.upsert_activity_definitions(new_activities, False)
-            self.learned.remember(activity_prints)
-        if new_agents:
-            self.store.record_agents(new_agents)
-            self.learned.remember(agent_prints)
+        learn(self.store, self.learned, bodies, may_define=False)
 
 
 def _rejected(item: tuple[int, dict[str, Any]], exc: LRSError) -> Rejected:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from statements.indexing import KIND_BITS, packed_keys, statement_keys
+from statements.indexing import KIND_BITS, statement_keys
 from statements.store.base import StatementRecord
 from statements.store.sqlite.schema import KEY_EPOCH_TRIGGER, STORE_VERSION
 
@@ -47,12 +47,18 @@ def reg_bucket(value: str) -> int:
     return zlib.crc32(value.encode("utf-8")) & (REG_BUCKETS - 1)
 
 
-def _split_regs(
-    packed: Mapping[tuple[int, str], int],
-) -> tuple[dict[tuple[int, str], int], list[str]]:
-    """(interned keys with their flags, registration values) of packed keys."""
-    keys = {pair: flags for pair, flags in packed.items() if pair[0] != REG_FAMILY}
-    return keys, [value for family, value in packed if family == REG_FAMILY]
+def _packed(keys: Iterable[tuple[str, str]]) -> tuple[dict[tuple[int, str], int], list[str]]:
+    """A statement's filter keys as ({(family, value): flag bits} to intern, registration
+    values), in one pass (see :data:`statements.indexing.KIND_BITS`)."""
+    packed: dict[tuple[int, str], int] = {}
+    regs: list[str] = []
+    for kind, value in keys:
+        family, bit = KIND_BITS[kind]
+        if family == REG_FAMILY:
+            regs.append(value)
+        else:
+            packed[(family, value)] = packed.get((family, value), 0) | bit
+    return packed, regs
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -157,17 +163,11 @@ def write_keys(
 
     Returns the ids used (for :meth:`KidCache.commit` once the transaction commits).
     """
-    packed: list[dict[tuple[int, str], int]] = []
-    regs: list[tuple[int, str]] = []
-    for rec in records:
-        own: dict[tuple[int, str], int] = {}
-        for kind, value in rec.keys:
-            family, bit = KIND_BITS[kind]
-            if family == REG_FAMILY:
-                regs.append((rec.seq, value))
-            else:
-                own[(family, value)] = own.get((family, value), 0) | bit
-        packed.append(own)
+    split = [_packed(rec.keys) for rec in records]
+    packed = [own for own, _values in split]
+    regs = [
+        (rec.seq, v) for rec, (_own, values) in zip(records, split, strict=True) for v in values
+    ]
     ids = intern(conn, {pair for own in packed for pair in own}, known)
     rows = [
         (ids[pair], rec.seq, flags)
@@ -246,7 +246,7 @@ def add_keys(
 ) -> None:
     """OR ``keys`` into the key rows of every statement in ``seqs`` (in ``key_rows`` or in
     ``key_tail``, by the split)."""
-    packed, regs = _split_regs(packed_keys(keys))
+    packed, regs = _packed(keys)
     if not (packed or regs) or not seqs:
         return
     ids = intern(conn, set(packed))
@@ -307,7 +307,7 @@ def delete_keys(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
         found = conn.execute("SELECT seq FROM statements WHERE id = ?", (sid,)).fetchone()
         if found is None:
             continue
-        packed, values = _split_regs(packed_keys(chain_keys(conn, sid)))
+        packed, values = _packed(chain_keys(conn, sid))
         kids = lookup(conn, packed)
         rows += [(kid, int(found[0])) for kid in kids.values()]
         regs += [(int(found[0]), value) for value in values]
