@@ -95,12 +95,12 @@ class SQLiteStore(
         )
 
     # -- connections -------------------------------------------------------------------------
-    def _open(self, cache_mb: int, same_thread: bool = True) -> sqlite3.Connection:
+    def _open(self, cache_mb: int, *, writer: bool = False) -> sqlite3.Connection:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=same_thread
+                self.path, timeout=30, isolation_level=None, check_same_thread=not writer
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
@@ -109,6 +109,8 @@ class SQLiteStore(
             conn.execute("PRAGMA wal_autocheckpoint=0")
             conn.execute(f"PRAGMA journal_size_limit={self.wal_limit_mb * 1024 * 1024}")
             conn.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
+            if writer:  # savepoint journals in RAM, not a temp file per batch (docs/storage.md)
+                conn.execute("PRAGMA temp_store=MEMORY")
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the store: {exc}") from exc
         return conn
@@ -125,7 +127,7 @@ class SQLiteStore(
         if self.path == ":memory:":
             return self._conn()  # every connection to :memory: is a database of its own
         if self._writer_conn is None or self._writer_conn[0] != os.getpid():
-            self._writer_conn = (os.getpid(), self._open(self.cache_mb, same_thread=False))
+            self._writer_conn = (os.getpid(), self._open(self.cache_mb, writer=True))
         return self._writer_conn[1]
 
     def _drop_writer(self) -> None:
