@@ -68,6 +68,13 @@ logconfig_dict = {
 }
 
 
+def post_worker_init(worker: object) -> None:
+    """Settle the worker once its app is loaded (see lrs.ops.runtime)."""
+    from lrs.ops.runtime import settle_worker
+
+    settle_worker()
+
+
 def child_exit(server: object, worker: object) -> None:
     """Drop the live-gauge files of a worker that exited (counters stay, as they should)."""
     from prometheus_client import multiprocess

@@ -189,3 +189,31 @@ def test_gunicorn_conf_reads_timeouts_and_log_format_from_settings(tmp_path: Pat
     assert conf["accesslog"] is None
     assert conf["logconfig_dict"]["formatters"]["lrs"]["()"] == "lrs.ops.logs.JsonFormatter"
     assert (tmp_path / "m").is_dir()
+
+
+def test_gunicorn_settles_each_worker_after_loading_the_app(tmp_path: Path) -> None:
+    """post_worker_init compiles the IRI grammar once and freezes the start-up heap (in a fresh
+    interpreter: freezing the test process's heap would change every later test's GC)."""
+    import os
+    import runpy
+    import subprocess
+    import sys
+
+    saved = dict(os.environ)
+    os.environ["LRS_METRICS_DIR"] = str(tmp_path / "m")
+    try:
+        conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert "settle_worker" in conf["post_worker_init"].__code__.co_names
+    script = (
+        "import gc, rfc3987\n"
+        "from lrs.ops.runtime import settle_worker\n"
+        "settle_worker()\n"
+        "print(gc.get_freeze_count() > 1000, ('^%(IRI)s$', 0) in rfc3987.get_compiled_pattern.cache)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "True"]
