@@ -3,9 +3,10 @@
 The watermark is the store's ``seq`` of the last statement loaded, kept in ``etl_state`` inside
 the same atomic write as the rows (so a failed refresh leaves both untouched and re-running is
 idempotent). Statements are read in batches of ``batch_size`` (:func:`raw_batches`: the SQLite
-store's JSON text unparsed, other stores through the storage contract's ``iter_since``; the next
-batch read in a thread, :func:`read_ahead`), flattened and appended, so memory is bounded by two
-batches whatever the store holds. A voiding statement marks its target voided whenever either
+store's JSON text unparsed, other stores through the storage contract's ``iter_since``),
+flattened and appended as a pipeline: one thread reads batch N+2 while another flattens N+1 and
+the caller appends N (:func:`read_ahead`, :func:`_flattened`), so memory is bounded by three raw batches and two
+flattened ones whatever the store holds. A voiding statement marks its target voided whenever either
 arrives; a late arrival (old ``timestamp``, new ``stored``) is just another new ``seq``.
 """
 
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.flatten import flatten, flatten_raw
+from analytics.flatten import Flattened, flatten, flatten_raw
 from analytics.flatten.fast import PseudonymCache, raw_table, records_table
 from analytics.gcpause import gc_paused
 from analytics.warehouse import Connection, Warehouse
@@ -111,13 +112,11 @@ def refresh(
         conn.execute("DELETE FROM statements_all WHERE seq > ?", [start])
         loaded, voided, last = 0, 0, start
         names: PseudonymCache = {}
-        for batch in read_ahead(raw_batches(store, start, batch_size)):
-            stored = batch.column("stored")
-            keep = batch if limit_us is None else batch.filter(pc.less(stored, limit_us))
+        batches = read_ahead(raw_batches(store, start, batch_size))
+        for batch, keep, flat in read_ahead(_flattened(batches, limit_us, secret, names)):
             if as_of is not None and loaded == 0 and not keep.num_rows and batch.num_rows:
-                raise as_of_refusal(as_of, stored[0].as_py())
-            if keep.num_rows:
-                flat = flatten_raw(keep, secret, names)
+                raise as_of_refusal(as_of, batch.column("stored")[0].as_py())
+            if flat is not None:
                 voided += append_flat(conn, flat.frame, flat.actors)
                 loaded += keep.num_rows
                 last = keep.column("seq")[-1].as_py()
@@ -127,6 +126,25 @@ def refresh(
                 break
         finish(conn, start, last, as_of)
     return RefreshResult(loaded, voided, last, full, as_of)
+
+
+def _flattened(
+    batches: Iterator[pa.Table], limit_us: int | None, secret: bytes, names: PseudonymCache
+) -> Iterator[tuple[pa.Table, pa.Table, Flattened | None]]:
+    """Each batch, its statements stored before ``limit_us`` (all without one), and those
+    flattened (``None`` when there are none); stops after the first batch that was cut short.
+
+    The refresh runs this in a thread of its own (:func:`read_ahead`), so that flattening a
+    batch (DuckDB parsing the bodies, Polars building the columns; both release the GIL)
+    overlaps with appending the previous one to the warehouse.
+    """
+    for batch in batches:
+        keep = (
+            batch if limit_us is None else batch.filter(pc.less(batch.column("stored"), limit_us))
+        )
+        yield batch, keep, flatten_raw(keep, secret, names) if keep.num_rows else None
+        if keep.num_rows < batch.num_rows:
+            return
 
 
 def raw_batches(store: Any, after_seq: int, batch_size: int) -> Iterator[pa.Table]:

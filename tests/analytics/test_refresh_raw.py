@@ -9,6 +9,7 @@ compared by a hash of their tables.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,33 @@ def test_timestamps_are_parsed_as_the_per_value_rule_parses_them() -> None:
         )
     got = _timestamps(pl.Series(values, dtype=pl.String), timestamp_us).to_list()
     assert got == [timestamp_us(value) for value in values]
+
+
+def test_flattening_overlaps_appending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are flattened in a thread of their own, in order, while the caller appends the
+    previous one; the warehouse is the one a sequential refresh builds."""
+    store = _store(tmp_path, 300, seed=6)
+    threads: dict[str, set[int]] = {"flatten": set(), "append": set()}
+    order: list[int] = []
+    real_flatten, real_append = etl.flatten_raw, etl.append_flat
+
+    def flatten(raw: pa.Table, secret: bytes, cache: PseudonymCache | None = None) -> Flattened:
+        threads["flatten"].add(threading.get_ident())
+        order.append(raw.column("seq")[0].as_py())
+        return real_flatten(raw, secret, cache)
+
+    def append(conn: Any, frame: pl.DataFrame, actors: Any) -> int:
+        threads["append"].add(threading.get_ident())
+        return real_append(conn, frame, actors)
+
+    monkeypatch.setattr(etl, "flatten_raw", flatten)
+    monkeypatch.setattr(etl, "append_flat", append)
+    piped = Warehouse(tmp_path / "piped" / "warehouse.duckdb")
+    assert etl.refresh(store, piped, SECRET, batch_size=40).loaded == 300
+    assert threads["append"] == {threading.get_ident()}
+    assert threads["flatten"] and not threads["flatten"] & threads["append"]
+    assert order == sorted(order) and len(order) == 8
+    monkeypatch.setattr(etl, "flatten_raw", real_flatten)
+    one = Warehouse(tmp_path / "one" / "warehouse.duckdb")
+    etl.refresh(store, one, SECRET, batch_size=1000)
+    assert _hash(piped) == _hash(one)
