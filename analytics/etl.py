@@ -4,10 +4,11 @@ The watermark is the store's ``seq`` of the last statement loaded, kept in ``etl
 the same atomic write as the rows (so a failed refresh leaves both untouched and re-running is
 idempotent). Statements are read in batches of ``batch_size`` (:func:`raw_batches`: the SQLite
 store's JSON text unparsed, other stores through the storage contract's ``iter_since``),
-flattened and appended as a pipeline: one thread reads batch N+2 while another flattens N+1 and
-the caller appends N (:func:`read_ahead`, :func:`_flattened`), so memory is bounded by three raw batches and two
-flattened ones whatever the store holds. A voiding statement marks its target voided whenever either
-arrives; a late arrival (old ``timestamp``, new ``stored``) is just another new ``seq``.
+flattened and appended as a pipeline: one thread reads batch N+2 while another flattens N+1
+and the caller appends N (:func:`read_ahead`, :func:`_flattened`), so memory is bounded by
+three raw batches and two flattened ones whatever the store holds. A voiding statement marks
+its target voided whenever either arrives; a late arrival (old ``timestamp``, new ``stored``)
+is just another new ``seq``.
 """
 
 from __future__ import annotations
