@@ -133,6 +133,23 @@ def test_checkpointer_copies_and_truncates_the_wal(sq: SQLiteStore, tmp_path: Pa
     assert len(sq.get_by_ids([stmt(1999)["id"]])) == 1
 
 
+def test_a_stopped_checkpointer_never_recreates_removed_files(
+    sq: SQLiteStore, tmp_path: Path
+) -> None:
+    """After close(), the checkpoint thread may still hold the store in its list for one more
+    step: that step must not open (and so create) a database whose files were removed."""
+    checkpointer = sq.checkpointer
+    assert checkpointer is not None
+    sq.insert([rec(stmt(0))], [])
+    sq.close()
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"lrs.db{suffix}").unlink(missing_ok=True)
+    assert checkpointer.step(time.monotonic() + 3600) is False
+    checkpointer._stopped = False  # even a step that raced past the flag opens nothing
+    assert checkpointer.step(time.monotonic() + 7200) is False
+    assert not (tmp_path / "lrs.db").exists()
+
+
 def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path: Path) -> None:
     stores = [SQLiteStore(tmp_path / f"s{n}" / "lrs.db") for n in range(5)]
     for store in stores:

@@ -23,6 +23,7 @@ import os
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 
 class Checkpointer:
@@ -39,6 +40,7 @@ class Checkpointer:
         self._writes = 0
         self._quiet = 0
         self._due = 0.0
+        self._stopped = False  # set by stop(), cleared by the next write
         self.checkpoints = 0  # completed checkpoint calls (for tests and probes)
 
     def wrote(self) -> None:
@@ -49,6 +51,7 @@ class Checkpointer:
         """
         with self._count_lock:
             self._writes += 1
+            self._stopped = False
         REGISTRY.add(self)
 
     @property
@@ -65,6 +68,7 @@ class Checkpointer:
         """Leave the thread's list after one last checkpoint (TRUNCATE when possible)."""
         REGISTRY.discard(self)
         with self._lock:
+            self._stopped = True  # the thread may still hold this store in its list
             conn, self._conn = self._conn, None
             with self._count_lock:
                 writes, self._writes = self._writes, 0
@@ -75,16 +79,24 @@ class Checkpointer:
                 conn.close()
 
     def _open(self) -> sqlite3.Connection | None:
+        """A connection to the existing database (``mode=rw``: a checkpointer never creates
+        a file, e.g. when the store was closed and its files removed)."""
         try:
             return sqlite3.connect(
-                self.path, timeout=0.2, isolation_level=None, check_same_thread=False
+                Path(self.path).absolute().as_uri() + "?mode=rw",
+                uri=True,
+                timeout=0.2,
+                isolation_level=None,
+                check_same_thread=False,
             )
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError):
             return None
 
     def step(self, now: float) -> bool:
         """One due checkpoint step (called by the thread); False once the store is idle."""
         with self._lock:
+            if self._stopped:
+                return False
             if now < self._due:
                 return True
             self._due = now + self.interval_s
