@@ -175,6 +175,6 @@ def build_harbor(
         load_simulated(store, warehouse, root / "data", secret, STUDY_AUTHORITY)
     finally:
         store.close()
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-ckpt"):
         (root / f"lrs.db{suffix}").unlink(missing_ok=True)
     return warehouse, manifest_of(root / "data")

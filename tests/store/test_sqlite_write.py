@@ -17,6 +17,7 @@ from statements.ingest import store_batch
 from statements.query import StatementQuery
 from statements.store.base import StatementRecord
 from statements.store.sqlite import SQLiteStore
+from statements.store.sqlite.checkpoint import Checkpointer
 from statements.store.sqlite.schema import STORE_VERSION
 from statements.store.sqlite.write import _Job
 from tests.store.test_statement_contract import AUTH, rec, stmt, void
@@ -150,6 +151,43 @@ def test_a_stopped_checkpointer_never_recreates_removed_files(
     assert not (tmp_path / "lrs.db").exists()
 
 
+def test_one_process_checkpoints_a_database_for_every_writer(tmp_path: Path) -> None:
+    """Two gunicorn workers' checkpointers on one file (two ``flock`` descriptions, as two
+    processes hold): one leads and copies every writer's frames, the other copies none, and
+    it takes over once the leader lets the quiet database go."""
+    db = tmp_path / "lrs.db"
+    store = SQLiteStore(db)
+    store.init()
+    store.close()
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (n INTEGER)")
+
+    def write() -> None:
+        writer.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(500)])
+
+    lead, other = Checkpointer(str(db), 1.0, 10_000), Checkpointer(str(db), 1.0, 10_000)
+    clock = time.monotonic() + 10_000  # beyond the thread's own due times: steps driven here
+    for _ in range(lead.idle_ticks + 2):  # another connection's commits keep the leader busy
+        write()
+        clock += 1.0
+        assert lead.step(clock) is True
+        other.step(clock)
+    assert lead.checkpoints >= lead.idle_ticks + 2
+    assert other.checkpoints == 0
+    steps = 0
+    while lead.step(clock + steps + 1.0):  # quiet: the leader lets go
+        steps += 1
+        assert steps <= lead.idle_ticks + 1
+    write()
+    assert other.step(clock + 100.0) is True
+    assert other.checkpoints > 0  # the other took the lead
+    frames = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert frames[1] == frames[2]  # it had copied every frame already
+    other.stop()
+    writer.close()
+
+
 def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path: Path) -> None:
     stores = [SQLiteStore(tmp_path / f"s{n}" / "lrs.db") for n in range(5)]
     for store in stores:
@@ -168,9 +206,10 @@ def test_one_checkpoint_thread_serves_every_store_and_lets_idle_ones_go(tmp_path
         clock += 1.0
         steps += 1
         keep = first.step(clock)
-    # idle_ticks quiet steps (one more if the write was still pending: the thread may have
-    # stepped once before the fake clock took over)
-    assert first.idle_ticks <= steps <= first.idle_ticks + 1 and first._conn is None
+    # idle_ticks quiet steps, plus the step that reads PRAGMA data_version first (it cannot
+    # tell yet whether another process wrote), plus one if the write was still pending (the
+    # thread may have stepped once before the fake clock took over)
+    assert first.idle_ticks <= steps <= first.idle_ticks + 2 and first._conn is None
     assert not (tmp_path / "s0" / "lrs.db-wal").exists() or (
         (tmp_path / "s0" / "lrs.db-wal").stat().st_size == 0
     )

@@ -112,6 +112,8 @@ def demo_files(settings: Settings) -> list[Path]:
     warehouse = settings.resolved_warehouse_path
     identity = warehouse.with_name(warehouse.stem + ".identity.duckdb")
     files = [store, warehouse, identity]
-    files += [p.with_name(p.name + s) for p in files for s in ("-wal", "-shm", ".wal", ".lock")]
+    files += [
+        p.with_name(p.name + s) for p in files for s in ("-wal", "-shm", "-ckpt", ".wal", ".lock")
+    ]
     files += [data_dir / n for n in (CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR)]
     return [p for p in files if p.exists()]

@@ -14,11 +14,23 @@ its own connection:
 - when nothing was written for a tick and the log is fully copied: ``TRUNCATE`` (the WAL file
   shrinks to zero); after ``idle_ticks`` quiet ticks the store's connection is closed and the
   store leaves the thread's list until its next write.
+
+**One process checkpoints a database.** Gunicorn runs several workers on one file, and each
+would otherwise copy the WAL on its own timer: twice the checkpoints, each with fewer
+repeated pages to fold into one copy, and an idle worker's ``TRUNCATE`` would wait on the
+other's writes. The process that holds an exclusive ``flock`` on ``<database>-ckpt`` leads:
+it checkpoints for every writer, tells "someone wrote" from ``PRAGMA data_version`` (which
+moves on any other connection's commit) as well as from its own commits, and lets the lock go
+when the database has been quiet for ``idle_ticks`` ticks. The others try the lock on each
+tick, so a writer takes over within one interval when the leader goes idle, exits or dies
+(the kernel drops a dead process's ``flock``). A separate file, because a POSIX lock that
+SQLite holds on the database or its ``-shm`` would be dropped by any other descriptor's close.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
@@ -41,6 +53,9 @@ class Checkpointer:
         self._quiet = 0
         self._due = 0.0
         self._stopped = False  # set by stop(), cleared by the next write
+        self._lead_fd: int | None = None  # open with an exclusive flock while this process leads
+        self._lead_pid = 0  # the process that took it (a forked child must take its own)
+        self._version: int | None = None  # ``PRAGMA data_version`` at the last step
         self.checkpoints = 0  # completed checkpoint calls (for tests and probes)
 
     def wrote(self) -> None:
@@ -72,11 +87,14 @@ class Checkpointer:
             conn, self._conn = self._conn, None
             with self._count_lock:
                 writes, self._writes = self._writes, 0
-            if conn is None and writes:
-                conn = self._open()
+            if self._lead():  # the last checkpoint is the leader's (or a free lead's) to take
+                if conn is None and writes:
+                    conn = self._open()
+                if conn is not None:
+                    self.tick(conn, idle=True)
             if conn is not None:
-                self.tick(conn, idle=True)
                 conn.close()
+            self._release()
 
     def _open(self) -> sqlite3.Connection | None:
         """A connection to the existing database (``mode=rw``: a checkpointer never creates
@@ -102,17 +120,66 @@ class Checkpointer:
             self._due = now + self.interval_s
             with self._count_lock:
                 writes, self._writes = self._writes, 0
+            if not os.path.exists(self.path):  # removed: nothing to copy, no file to create
+                self._release()
+                return self._rest()
+            if not self._lead():  # another process checkpoints this database
+                self._quiet = 0 if writes else self._quiet + 1
+                return self._quiet < self.idle_ticks or self._rest()
             if self._conn is None:
                 self._conn = self._open()
                 if self._conn is None:
+                    self._release()
                     return False
-            done = self.tick(self._conn, idle=not writes)
-            self._quiet = 0 if writes or not done else self._quiet + 1
+            wrote = bool(writes) or self._others_wrote(self._conn)
+            done = self.tick(self._conn, idle=not wrote)
+            self._quiet = 0 if wrote or not done else self._quiet + 1
             if self._quiet < self.idle_ticks:
                 return True
             self._conn.close()
-            self._conn, self._quiet = None, 0
+            self._conn = None
+            self._release()
+            return self._rest()
+
+    def _rest(self) -> bool:
+        self._quiet = 0
+        return False
+
+    def _others_wrote(self, conn: sqlite3.Connection) -> bool:
+        """Whether another connection (any process) committed since the last step."""
+        try:
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return True
+        moved, self._version = version != self._version, version
+        return moved
+
+    def _lead(self) -> bool:
+        """Whether this process leads the database's checkpoints (taking the lead if free)."""
+        if self._lead_fd is not None and self._lead_pid != os.getpid():
+            os.close(self._lead_fd)  # inherited through fork: the lead stays the parent's
+            self._lead_fd = None
+        if self._lead_fd is not None:
+            return True
+        if not os.path.exists(self.path):
+            return False  # removed (or not yet created): nothing to checkpoint, no file to make
+        try:
+            fd = os.open(self.path + "-ckpt", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return True  # no lock file possible (read-only directory): checkpoint as before
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
             return False
+        self._lead_fd, self._lead_pid, self._version = fd, os.getpid(), None
+        return True
+
+    def _release(self) -> None:
+        """Let another process lead (closing the descriptor drops the ``flock``)."""
+        fd, self._lead_fd = self._lead_fd, None
+        if fd is not None:
+            os.close(fd)
 
     def tick(self, conn: sqlite3.Connection, idle: bool) -> bool:
         """One checkpoint; True when the WAL is fully copied into the database."""
