@@ -164,7 +164,8 @@ class Checkpointer:
         if not os.path.exists(self.path):
             return False  # removed (or not yet created): nothing to checkpoint, no file to make
         try:
-            fd = os.open(self.path + "-ckpt", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # Read-only and 0644 like the database: any process that may write can lock it.
+            fd = os.open(self.path + "-ckpt", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError:
             return True  # no lock file possible (read-only directory): checkpoint as before
         try:
