@@ -162,7 +162,7 @@ def build_harbor(
     refresh). Returns the warehouse (models not run) and the manifest.
     """
     from analytics.simulate.harbor.generate import DEFAULT_MONTHS, DEFAULT_STAFF, generate
-    from statements.store.sqlite import SQLiteStore
+    from statements.store.sqlite import SQLiteStore, store_files
 
     root = Path(root)
     generate(
@@ -175,6 +175,6 @@ def build_harbor(
         load_simulated(store, warehouse, root / "data", secret, STUDY_AUTHORITY)
     finally:
         store.close()
-    for suffix in ("", "-wal", "-shm", "-ckpt"):
-        (root / f"lrs.db{suffix}").unlink(missing_ok=True)
+    for path in store_files(root / "lrs.db"):
+        path.unlink(missing_ok=True)
     return warehouse, manifest_of(root / "data")

@@ -19,6 +19,7 @@ from analytics.demo.generate import (
 from config.settings import Settings
 from lrs.cli.core import main
 from lrs.cli.demo.run import CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR
+from statements.store.sqlite import store_files
 
 
 @main.group()
@@ -111,9 +112,7 @@ def demo_files(settings: Settings) -> list[Path]:
     store = Path(url[len("sqlite:///") :])
     warehouse = settings.resolved_warehouse_path
     identity = warehouse.with_name(warehouse.stem + ".identity.duckdb")
-    files = [store, warehouse, identity]
-    files += [
-        p.with_name(p.name + s) for p in files for s in ("-wal", "-shm", "-ckpt", ".wal", ".lock")
-    ]
+    files = [*store_files(store), warehouse, identity]
+    files += [p.with_name(p.name + s) for p in (warehouse, identity) for s in (".wal", ".lock")]
     files += [data_dir / n for n in (CREDENTIAL_FILE, LOADING_FILE, SOURCE_DIR)]
     return [p for p in files if p.exists()]

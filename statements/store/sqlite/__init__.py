@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from statements.store.sqlite.checkpoint import store_files
 from statements.store.sqlite.store import SQLiteStore
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "store_files"]

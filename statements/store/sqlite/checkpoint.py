@@ -37,6 +37,16 @@ import threading
 import time
 from pathlib import Path
 
+#: Beside the database: the file whose ``flock`` names the process that checkpoints it.
+LEAD_SUFFIX = "-ckpt"
+#: Every file a SQLite store keeps: the database, SQLite's WAL and shared index, the lead file.
+FILE_SUFFIXES = ("", "-wal", "-shm", LEAD_SUFFIX)
+
+
+def store_files(path: Path) -> list[Path]:
+    """The files of the SQLite store at ``path`` (whether or not they exist now)."""
+    return [path.with_name(path.name + suffix) for suffix in FILE_SUFFIXES]
+
 
 class Checkpointer:
     """Checkpoint state of one database file (served by the process's checkpoint thread)."""
@@ -165,7 +175,7 @@ class Checkpointer:
             return False  # removed (or not yet created): nothing to checkpoint, no file to make
         try:
             # Read-only and 0644 like the database: any process that may write can lock it.
-            fd = os.open(self.path + "-ckpt", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.path + LEAD_SUFFIX, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError:
             return True  # no lock file possible (read-only directory): checkpoint as before
         try:
